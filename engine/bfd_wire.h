@@ -91,7 +91,7 @@ enum tt_bfd_auth_type {
 	X(AUTH_UNEXPECTED, "RFC 5880 §6.8.6: A bit set but no authentication configured")          \
 	X(AUTH_MISSING, "RFC 5880 §6.8.6: A bit clear but authentication configured")              \
 	X(AUTH_FAILED, "RFC 5880 §6.7: authentication failed (type, key, digest or sequence)")     \
-	X(POLL_AND_FINAL, "RFC 5880 §6.8.6: Poll and Final both set")                              \
+	X(POLL_AND_FINAL, "RFC 5880 §6.5: Poll and Final both set")                              \
 	X(DISCONNECTED, "tether: session is disconnected at this endpoint")
 
 enum tt_bfd_rx_reject {
