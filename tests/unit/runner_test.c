@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "runner.h"
-#include "sched.h"
+#include "scheduler.h"
 
 #define US(n) tt_us_to_ns(n)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The master's task table. Contract and state diagram in sched.h.
+ * The master's task table. Contract and state diagram in scheduler.h.
  *
  * Task ids name their slot: the low 32 bits are slot + 1, the high 32 bits
  * count how many times the slot was reused. Lookup is then one index and one
@@ -8,7 +8,7 @@
  * 1, 2, 3, ... which keeps logs readable.
  */
 
-#include "sched.h"
+#include "scheduler.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sched.h"
+#include "scheduler.h"
 
 #define LOG_CAP 512
 #define NOW(us) tt_us_to_ns(us)
