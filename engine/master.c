@@ -1,0 +1,1372 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The master endpoint: per worker a heartbeat session and K accepted data
+ * channels, in the association table, and the task table. See master.h.
+ *
+ * Per worker ("peer") the master keeps, besides the modules' own state:
+ *   epoch         the accepted incarnation (0 before the first CONNECT)
+ *   state         JOINING (no incarnation live in the scheduler), LIVE,
+ *                 SILENCED (was live; heartbeat disconnected or left Up,
+ *                 WORKER_DEAD is coming), DEAD (WORKER_DEAD handled)
+ *   dead_pending  the session left Up and its WORKER_DEAD has not fired yet
+ * The record in the table mirrors epoch, state and the channel link words
+ * for other lcores and telemetry.
+ *
+ * Every session and channel has a timer on the master's wheel, re-armed to
+ * its next_deadline() after each step; one apply function per object type
+ * carries out a step's actions whatever caused the step.
+ */
+#include "master.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bfd_wire.h"
+#include "dc_wire.h"
+#include "evq.h"
+#include "task_msg.h"
+#include "timer_wheel.h"
+
+#define EVQ_BURST    32
+#define TW_SHIFT_MAX 20
+#define DISC_BASE    0x4d000000u /* 'M': My Discriminator of workers[i] is DISC_BASE + i + 1 */
+#define NO_PEER	     UINT32_MAX
+
+struct peer;
+
+struct mchan {
+	struct tt_dc *dc;
+	struct tt_timer tm;
+	struct peer *p;
+	uint8_t idx;
+	bool cut;
+};
+
+/*
+ * Scheduler actions waiting for room in a channel's send buffer, in order,
+ * each tagged with the incarnation it was meant for: a message never reaches
+ * a later incarnation of the worker.
+ */
+struct qent {
+	struct tt_sched_action a;
+	uint32_t epoch;
+};
+
+struct sendq {
+	struct qent *e;
+	uint32_t cap;
+	uint32_t head;
+	uint32_t n;
+	uint32_t gen; /* bumped by sendq_clear() */
+};
+
+struct peer {
+	struct tt_master *m;
+	struct tt_master_peer_config pc;
+	uint16_t hb_src_port;
+	uint32_t epoch;
+	enum tt_ctab_wstate state;
+	bool live;	   /* reported up to the scheduler */
+	bool hb_up;	   /* the session is Up */
+	bool dead_pending; /* left Up; WORKER_DEAD not fired yet */
+	struct tt_hb_session hb;
+	struct tt_timer hb_tm;
+	struct tt_timer quiet_tm;
+	struct tt_fence_assoc assoc;
+	struct mchan ch[TT_FENCE_MAX_CHAN];
+	struct sendq q;
+};
+
+struct tt_master {
+	struct tt_master_config cfg;
+	struct tt_master_peer_config *workers; /* cfg.workers points here */
+	struct tt_hb_policy_times pol;
+	struct peer *peers;
+	uint32_t *id_to_peer;
+	uint32_t id_space;
+	struct tt_ctab *ctab;
+	struct tt_sched *sched;
+	struct tt_sched_out sout;
+	struct tt_evq *evq;
+	struct tt_tw *tw;
+	struct tt_fence_tl *tl;
+	uint8_t *msgbuf;
+	struct tt_dcw_policy dcw;
+	uint64_t prng;
+	tt_ns_t now;
+	bool dispatch_needed;
+	struct tt_master_counters cnt;
+};
+
+static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t now);
+static void dc_apply(struct mchan *c, struct tt_dc_actions *act, tt_ns_t now);
+
+static uint64_t prng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t all_mask(const struct tt_master *m)
+{
+	return (1u << m->cfg.n_chan) - 1u;
+}
+
+static void tl_push(struct tt_master *m, tt_ns_t now, unsigned int kind, uint32_t worker,
+		    uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val)
+{
+	struct tt_fence_event ev = {
+		.time_ns = now,
+		.val = val,
+		.worker = worker,
+		.epoch = epoch,
+		.aux = aux,
+		.kind = (uint16_t)kind,
+		.chan = (uint8_t)chan,
+		.role = TT_HB_ROLE_MASTER,
+	};
+
+	tt_fence_tl_push(m->tl, &ev);
+}
+
+static void ptl(struct peer *p, tt_ns_t now, unsigned int kind, unsigned int chan, uint32_t aux,
+		uint64_t val)
+{
+	tl_push(p->m, now, kind, p->pc.worker_id, p->epoch, chan, aux, val);
+}
+
+/* The worker's record; valid until the caller's next quiescent state. */
+static struct tt_worker_rec *rec_of(struct peer *p)
+{
+	return tt_ctab_worker_lookup(p->m->ctab, p->pc.worker_id);
+}
+
+static void set_state(struct peer *p, enum tt_ctab_wstate s)
+{
+	struct tt_worker_rec *rec = rec_of(p);
+
+	p->state = s;
+	if (rec != NULL)
+		tt_ctab_worker_set_state(rec, s);
+}
+
+static struct peer *peer_by_id(const struct tt_master *m, uint32_t id)
+{
+	if (id >= m->id_space || m->id_to_peer[id] == NO_PEER)
+		return NULL;
+	return &m->peers[m->id_to_peer[id]];
+}
+
+/* ---- transmit ---- */
+
+static void io_send(struct tt_master *m, const struct tt_udp_meta *meta, const void *obj, bool hb,
+		    const struct tt_dc_tx_req *req)
+{
+	size_t cap = 0;
+	uint8_t *buf = m->cfg.io.tx_buf(m->cfg.io.ctx, &cap);
+	size_t len;
+
+	if (buf == NULL) {
+		m->cnt.tx.no_buf++;
+		return;
+	}
+	len = hb ? tt_bfd_build(obj, buf, cap) : tt_dc_build(obj, req, buf, cap);
+	if (len == 0)
+		m->cnt.tx.build_failed++;
+	if (m->cfg.io.tx_send(m->cfg.io.ctx, meta, buf, len) < 0 && len > 0)
+		m->cnt.tx.send_failed++;
+	else if (len > 0)
+		m->cnt.tx.sent++;
+}
+
+static void send_hb(struct peer *p, const struct tt_bfd_ctrl *pkt)
+{
+	struct tt_udp_meta meta = {
+		.src_ip = p->m->cfg.ip,
+		.dst_ip = p->pc.ip,
+		.src_port = p->hb_src_port,
+		.dst_port = TT_BFD_UDP_PORT,
+		.ttl = TT_BFD_TTL, /* RFC 5881 §5 */
+	};
+
+	io_send(p->m, &meta, pkt, true, NULL);
+}
+
+static void send_dc(struct mchan *c, const struct tt_dc_tx_req *req)
+{
+	struct tt_udp_meta meta = {
+		.src_ip = c->p->m->cfg.ip,
+		.dst_ip = c->p->pc.ip,
+		.src_port = c->p->m->cfg.dc_port,
+		.dst_port = (uint16_t)(c->p->pc.dc_port_base + c->idx),
+		.ttl = 64,
+	};
+
+	io_send(c->p->m, &meta, c->dc, false, req);
+}
+
+/* ---- timers ---- */
+
+static void hb_rearm(struct peer *p)
+{
+	tt_ns_t d;
+
+	if (tt_hb_next_deadline(&p->hb, &d))
+		tt_tw_arm(p->m->tw, &p->hb_tm, d);
+	else
+		tt_tw_cancel(p->m->tw, &p->hb_tm);
+}
+
+static void dc_rearm(struct mchan *c)
+{
+	tt_ns_t d;
+
+	if (tt_dc_next_deadline(c->dc, &d))
+		tt_tw_arm(c->p->m->tw, &c->tm, d);
+	else
+		tt_tw_cancel(c->p->m->tw, &c->tm);
+}
+
+static void hb_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
+{
+	struct peer *p = arg;
+	struct tt_hb_actions act;
+
+	(void)t;
+	p->m->cnt.timers_fired++;
+	if (tt_hb_tick(&p->hb, now, &act) < 0)
+		p->m->cnt.step_errors++;
+	hb_apply(p, &act, now);
+}
+
+static void dc_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
+{
+	struct mchan *c = arg;
+	struct tt_dc_actions act;
+
+	(void)t;
+	c->p->m->cnt.timers_fired++;
+	if (tt_dc_tick(c->dc, now, &act) < 0)
+		c->p->m->cnt.step_errors++;
+	dc_apply(c, &act, now);
+}
+
+/* ---- channels ---- */
+
+static int dc_event(struct mchan *c, const struct tt_dc_event *ev, tt_ns_t now)
+{
+	struct tt_dc_actions act;
+	int rc = tt_dc_step(c->dc, ev, now, &act);
+
+	dc_apply(c, &act, now);
+	return rc;
+}
+
+static void listen_chan(struct peer *p, struct mchan *c, tt_ns_t now)
+{
+	struct tt_dc_event ev = {.type = TT_DC_EV_LISTEN};
+
+	if (c->cut || tt_dc_state(c->dc) != TT_DC_S_CLOSED)
+		return;
+	ev.open.epoch = p->epoch;
+	ev.open.isn = (uint32_t)prng_next(&p->m->prng);
+	dc_event(c, &ev, now);
+}
+
+/*
+ * Bring every channel back to CLOSED: close the ones in use (their DOWN is
+ * ignored: the caller disarmed the association), then RESET.
+ */
+static void reset_chans(struct peer *p, tt_ns_t now)
+{
+	struct tt_dc_event close = {.type = TT_DC_EV_CLOSE};
+	struct tt_dc_event reset = {.type = TT_DC_EV_RESET};
+	struct tt_worker_rec *rec = rec_of(p);
+
+	for (unsigned int i = 0; i < p->m->cfg.n_chan; i++) {
+		struct mchan *c = &p->ch[i];
+		enum tt_dc_state s = tt_dc_state(c->dc);
+
+		if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP)
+			dc_event(c, &close, now);
+		if (dc_event(c, &reset, now) < 0)
+			p->m->cnt.step_errors++;
+		if (rec != NULL)
+			tt_ctab_chan_set_down(&rec->chan[i], TT_DC_DOWN_LOCAL_CLOSE);
+	}
+}
+
+static void sendq_clear(struct peer *p)
+{
+	p->m->cnt.send_dropped_down += p->q.n;
+	p->q.head = 0;
+	p->q.n = 0;
+	p->q.gen++;
+}
+
+/*
+ * Put queued scheduler actions on their channels, in order. A full send
+ * buffer stops the flush (retried when the channel next moves); a channel
+ * that is not up loses the message: the fence path covers it (an ASSIGN never
+ * sent is rescheduled at WORKER_DEAD, a CANCEL ends with the owner's fence).
+ */
+static void sendq_flush(struct peer *p, tt_ns_t now)
+{
+	struct tt_master *m = p->m;
+
+	while (p->q.n > 0) {
+		const struct qent *e = &p->q.e[p->q.head];
+		uint32_t gen = p->q.gen;
+		struct tt_dc_actions act;
+		size_t len;
+		int rc = -ENOTCONN;
+
+		if (e->epoch == p->epoch && p->live && e->a.channel < m->cfg.n_chan) {
+			len = tt_tmsg_encode(&e->a.msg, m->msgbuf, TT_TMSG_MAX_LEN);
+			if (len == 0) {
+				m->cnt.send_encode_failed++;
+				rc = 0;
+			} else {
+				rc = tt_dc_send(p->ch[e->a.channel].dc, m->msgbuf, (uint32_t)len,
+						now, &act);
+				dc_apply(&p->ch[e->a.channel], &act, now);
+			}
+		}
+		/* The step may have ended the incarnation (and cleared the queue). */
+		if (gen != p->q.gen)
+			return;
+		if (rc == -ENOBUFS)
+			return;
+		if (rc < 0)
+			m->cnt.send_dropped_down++;
+		p->q.head = (p->q.head + 1) % p->q.cap;
+		p->q.n--;
+	}
+}
+
+/* Hand the scheduler's actions to their workers' queues and flush them. */
+static void route_actions(struct tt_master *m, tt_ns_t now)
+{
+	for (uint32_t i = 0; i < m->sout.n; i++) {
+		struct peer *p = peer_by_id(m, m->sout.act[i].worker);
+
+		if (p == NULL || p->q.n == p->q.cap) {
+			m->cnt.send_queue_full++;
+			continue;
+		}
+		p->q.e[(p->q.head + p->q.n) % p->q.cap] =
+			(struct qent){.a = m->sout.act[i], .epoch = p->epoch};
+		p->q.n++;
+		m->cnt.send_queued++;
+	}
+	m->sout.n = 0;
+	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
+		if (m->peers[i].q.n > 0)
+			sendq_flush(&m->peers[i], now);
+}
+
+static void dispatch(struct tt_master *m, tt_ns_t now)
+{
+	if (!m->dispatch_needed)
+		return;
+	m->dispatch_needed = false;
+	for (;;) {
+		int n;
+
+		m->sout.n = 0;
+		n = tt_sched_dispatch(m->sched, now, &m->sout);
+		route_actions(m, now);
+		if (n < TT_SCHED_OUT_MAX)
+			break;
+	}
+}
+
+/* ---- liveness of a worker ---- */
+
+/* Heartbeat Up and all K channels up in the accepted incarnation -> live. */
+static void check_live(struct peer *p, tt_ns_t now)
+{
+	struct tt_master *m = p->m;
+	int rc;
+
+	if (p->live || p->state != TT_CTAB_WS_JOINING || !p->hb_up || p->epoch == 0 ||
+	    tt_fence_epoch(&p->assoc) != p->epoch || tt_fence_silenced(&p->assoc) ||
+	    tt_fence_up_mask(&p->assoc) != all_mask(m) || tt_fence_down_mask(&p->assoc) != 0)
+		return;
+	rc = tt_sched_worker_up(m->sched, p->pc.worker_id, p->epoch, m->cfg.n_chan, now);
+	if (rc < 0) {
+		m->cnt.step_errors++;
+		return;
+	}
+	for (unsigned int i = 0; i < m->cfg.n_chan; i++)
+		tt_sched_channel_state(m->sched, p->pc.worker_id, (uint16_t)i, true);
+	p->live = true;
+	set_state(p, TT_CTAB_WS_LIVE);
+	m->cnt.workers_live++;
+	ptl(p, now, TT_FENCE_EV_LIVE, TT_FENCE_NO_CHAN, m->cfg.n_chan, 0);
+	m->dispatch_needed = true;
+}
+
+/* A live worker is going away: no new tasks or CANCELs on its channels. */
+static void stop_using(struct peer *p)
+{
+	if (!p->live || p->state != TT_CTAB_WS_LIVE)
+		return;
+	for (unsigned int i = 0; i < p->m->cfg.n_chan; i++)
+		tt_sched_channel_state(p->m->sched, p->pc.worker_id, (uint16_t)i, false);
+	set_state(p, TT_CTAB_WS_SILENCED);
+}
+
+static void reconnect_hb(struct peer *p, tt_ns_t now)
+{
+	struct tt_hb_event ev = {.type = TT_HB_EV_RECONNECT};
+	struct tt_hb_actions act;
+
+	if (!tt_hb_is_disconnected(&p->hb))
+		return;
+	ptl(p, now, TT_FENCE_EV_HB_RECONNECT, TT_FENCE_NO_CHAN, 0, 0);
+	if (tt_hb_step(&p->hb, &ev, now, &act) < 0)
+		p->m->cnt.step_errors++;
+	hb_apply(p, &act, now);
+}
+
+/*
+ * WORKER_DEAD (DESIGN.md §1 step 5): the worker has fenced itself. Its tasks
+ * go back to the scheduler under new epochs (one RESCHEDULE per task on the
+ * timeline, taken from the scheduler's log), its record is marked DEAD, its
+ * channels reset, and a silenced session reconnected for the re-join.
+ */
+static void on_worker_dead(struct peer *p, tt_ns_t now)
+{
+	struct tt_master *m = p->m;
+	uint32_t from = tt_sched_log_len(m->sched);
+	int n;
+
+	p->dead_pending = false;
+	n = tt_sched_worker_dead(m->sched, p->pc.worker_id, now);
+	m->cnt.workers_dead++;
+	ptl(p, now, TT_FENCE_EV_WORKER_DEAD, TT_FENCE_NO_CHAN, n < 0 ? 0 : (uint32_t)n, 0);
+	if (m->cfg.sched_log != NULL) {
+		uint32_t to = tt_sched_log_len(m->sched);
+
+		for (uint32_t i = from; i < to && i < m->cfg.sched_log_cap; i++) {
+			const struct tt_sched_event *e = &m->cfg.sched_log[i];
+
+			if (e->kind == TT_SCHED_EV_RESCHEDULE)
+				tl_push(m, now, TT_FENCE_EV_RESCHEDULE, e->worker, e->epoch,
+					TT_FENCE_NO_CHAN, 0, e->task_id);
+			else if (e->kind == TT_SCHED_EV_CANCELLED)
+				tl_push(m, now, TT_FENCE_EV_CANCELLED, e->worker, e->epoch,
+					TT_FENCE_NO_CHAN, e->aux, e->task_id);
+		}
+	}
+	p->live = false;
+	set_state(p, TT_CTAB_WS_DEAD);
+	tt_fence_disarm(&p->assoc);
+	tt_tw_cancel(m->tw, &p->quiet_tm);
+	reset_chans(p, now);
+	sendq_clear(p);
+	reconnect_hb(p, now);
+	m->dispatch_needed = true;
+}
+
+/*
+ * An incarnation that never went live was silenced while its session was not
+ * Up: no WORKER_DEAD will come. It held no task, so after T1 (by then the
+ * worker, cut off from our heartbeat, has fenced) its channels are reset and
+ * the session reconnected; the worker re-joins under a newer epoch.
+ */
+static void quiet_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)t;
+	p->m->cnt.timers_fired++;
+	if (p->live || p->dead_pending || p->state != TT_CTAB_WS_JOINING)
+		return;
+	p->m->cnt.quiet_rejoins++;
+	tt_fence_disarm(&p->assoc);
+	reset_chans(p, now);
+	sendq_clear(p);
+	reconnect_hb(p, now);
+}
+
+static bool entered_up(const struct tt_hb_actions *act)
+{
+	return (act->flags & TT_HB_A_STATE_CHANGE) && act->new_state == TT_HB_S_UP &&
+	       (act->old_state != TT_HB_S_UP || (act->flags & TT_HB_A_DETECT_EXPIRED));
+}
+
+static bool left_up(const struct tt_hb_actions *act)
+{
+	return (act->flags & TT_HB_A_STATE_CHANGE) && act->old_state == TT_HB_S_UP &&
+	       (act->new_state != TT_HB_S_UP || (act->flags & TT_HB_A_DETECT_EXPIRED));
+}
+
+static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t now)
+{
+	if (left_up(act)) {
+		/* hb_fsm arms WORKER_DEAD whenever a master session leaves Up. */
+		p->hb_up = false;
+		p->dead_pending = true;
+		ptl(p, now, TT_FENCE_EV_HB_DOWN, TT_FENCE_NO_CHAN, act->diag, 0);
+		stop_using(p);
+	}
+	if (act->flags & TT_HB_A_WORKER_DEAD)
+		on_worker_dead(p, now);
+	if ((act->flags & TT_HB_A_TX) && act->n_tx > 0)
+		send_hb(p, &act->tx[0]);
+	if (entered_up(act)) {
+		p->hb_up = true;
+		ptl(p, now, TT_FENCE_EV_HB_UP, TT_FENCE_NO_CHAN, 0, 0);
+		check_live(p, now);
+	}
+	hb_rearm(p);
+}
+
+/* Disconnect the worker's heartbeat (DESIGN.md §1 step 3) and record it. */
+static void silence(struct peer *p, unsigned int chan, enum tt_fence_route route, tt_ns_t down_ns,
+		    tt_ns_t now)
+{
+	struct tt_hb_actions act;
+	int rc = tt_fence_silence(&p->assoc, &p->hb, now, &act);
+
+	if (rc < 0) {
+		p->m->cnt.step_errors++;
+		return;
+	}
+	if (rc == 0)
+		return;
+	ptl(p, now, TT_FENCE_EV_HB_SILENCED, chan, route, (uint64_t)tt_time_diff(now, down_ns));
+	stop_using(p);
+	if (!p->live && !p->hb_up && !p->dead_pending)
+		tt_tw_arm(p->m->tw, &p->quiet_tm, now + p->m->pol.t1_ns);
+	hb_apply(p, &act, now);
+}
+
+static void on_message(struct peer *p, struct mchan *c, const uint8_t *msg, uint32_t len,
+		       tt_ns_t now)
+{
+	struct tt_master *m = p->m;
+	struct tt_tmsg t;
+	enum tt_tmsg_reject rj = tt_tmsg_decode(msg, len, &t);
+	enum tt_sched_verdict v;
+
+	m->cnt.tmsg_rx.by_reason[rj]++;
+	if (rj != TT_TMSG_OK)
+		return;
+	switch (t.type) {
+	case TT_TMSG_RESULT:
+		v = tt_sched_result(m->sched, p->pc.worker_id, t.task_id, t.epoch, t.status, now);
+		if (v != TT_SCHED_COMMIT)
+			ptl(p, now, TT_FENCE_EV_RESULT_STALE, c->idx, v, t.task_id);
+		m->dispatch_needed = true;
+		return;
+	case TT_TMSG_CANCEL_ACK:
+		if (tt_sched_cancel_ack(m->sched, p->pc.worker_id, t.task_id, t.epoch, t.outcome,
+					now) == 0)
+			tl_push(m, now, TT_FENCE_EV_CANCELLED, p->pc.worker_id, t.epoch, c->idx,
+				TT_SCHED_END_ACK, t.task_id);
+		m->dispatch_needed = true;
+		return;
+	default:
+		m->cnt.tmsg_unexpected++;
+		return;
+	}
+}
+
+/* Carry out a channel step: TX first, then UP, DELIVER, DOWN; drain MORE. */
+static void dc_apply(struct mchan *c, struct tt_dc_actions *act, tt_ns_t now)
+{
+	struct peer *p = c->p;
+	struct tt_master *m = p->m;
+
+	for (;;) {
+		if (act->flags & TT_DC_A_TX)
+			for (unsigned int i = 0; i < act->n_tx; i++)
+				send_dc(c, &act->tx[i]);
+		if (act->flags & TT_DC_A_UP) {
+			struct tt_worker_rec *rec = rec_of(p);
+
+			ptl(p, now, TT_FENCE_EV_CHAN_UP, c->idx, 0, 0);
+			if (rec != NULL)
+				tt_ctab_chan_set_up(&rec->chan[c->idx]);
+			tt_fence_chan_up(&p->assoc, c->idx);
+			check_live(p, now);
+		}
+		if (act->flags & TT_DC_A_DELIVER)
+			on_message(p, c, act->msg, act->msg_len, now);
+		if (act->flags & TT_DC_A_DOWN) {
+			struct tt_worker_rec *rec = rec_of(p);
+			enum tt_fence_route r;
+
+			ptl(p, now, TT_FENCE_EV_CHAN_DOWN, c->idx, act->down_reason, 0);
+			if (rec != NULL)
+				tt_ctab_chan_set_down(&rec->chan[c->idx],
+						      (uint8_t)act->down_reason);
+			if (p->live)
+				tt_sched_channel_state(m->sched, p->pc.worker_id, c->idx, false);
+			r = tt_fence_chan_down(&p->assoc, c->idx, (uint8_t)act->down_reason,
+					       m->cfg.dc_lcore, m->evq, now);
+			if (r == TT_FENCE_ROUTE_DIRECT)
+				silence(p, c->idx, r, now, now);
+		}
+		if (!(act->flags & TT_DC_A_MORE))
+			break;
+		if (tt_dc_tick(c->dc, now, act) < 0) {
+			m->cnt.step_errors++;
+			break;
+		}
+	}
+	dc_rearm(c);
+}
+
+/*
+ * Accept incarnation @p epoch of a worker: replace its record (RCU replace),
+ * reset its channels and listen on them under the new epoch.
+ * Returns 0, or -EAGAIN if the table refused (counted).
+ */
+static int accept_epoch(struct peer *p, uint32_t epoch, tt_ns_t now)
+{
+	struct tt_master *m = p->m;
+	struct tt_ctab_worker_spec spec = {
+		.worker_id = p->pc.worker_id,
+		.epoch = epoch,
+		.state = TT_CTAB_WS_JOINING,
+		.hb_lcore = m->cfg.hb_lcore,
+		.hb = &p->hb,
+	};
+	uint32_t old = p->epoch;
+
+	tt_fence_disarm(&p->assoc);
+	reset_chans(p, now);
+	sendq_clear(p);
+	for (unsigned int i = 0; i < m->cfg.n_chan; i++) {
+		spec.chan[i].key = (struct tt_ctab_flow_key){
+			.remote_ip = p->pc.ip,
+			.remote_port = (uint16_t)(p->pc.dc_port_base + i),
+			.local_port = m->cfg.dc_port,
+		};
+		spec.chan[i].lcore = m->cfg.dc_lcore;
+	}
+	if (tt_ctab_worker_replace(m->ctab, &spec, NULL) < 0) {
+		m->cnt.ctab_errors++;
+		return -EAGAIN;
+	}
+	p->epoch = epoch;
+	p->state = TT_CTAB_WS_JOINING;
+	p->live = false;
+	tt_tw_cancel(m->tw, &p->quiet_tm);
+	if (old != 0)
+		m->cnt.rejoins++;
+	ptl(p, now, TT_FENCE_EV_REJOIN, TT_FENCE_NO_CHAN, old, 0);
+	tt_fence_arm(&p->assoc, epoch);
+	for (unsigned int i = 0; i < m->cfg.n_chan; i++)
+		listen_chan(p, &p->ch[i], now);
+	return 0;
+}
+
+/*
+ * A new epoch may replace the record only once the old incarnation can hold
+ * no task: it was declared dead, or it never went live; and no WORKER_DEAD is
+ * still due (it would reset the new incarnation) and the session is not
+ * disconnected (the reset that reconnects it would, too).
+ */
+static bool may_accept(const struct peer *p)
+{
+	return (p->state == TT_CTAB_WS_DEAD || (p->state == TT_CTAB_WS_JOINING && !p->live)) &&
+	       !p->dead_pending && !tt_hb_is_disconnected(&p->hb);
+}
+
+static bool epoch_newer(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* ---- RX ---- */
+
+static int rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *buf,
+		 size_t len, tt_ns_t now)
+{
+	struct tt_bfd_ctrl pkt;
+	struct tt_hb_actions act;
+	struct peer *p = NULL;
+	enum tt_bfd_rx_reject r;
+
+	/* RFC 5881 §5 (TTL 255) and §4 (ports), then RFC 5880 §6.8.6. */
+	r = tt_bfd_check_transport(meta->ttl, meta->src_port, meta->dst_port);
+	if (r == TT_BFD_RX_OK)
+		r = tt_bfd_parse(buf, len, &pkt);
+	if (r != TT_BFD_RX_OK) {
+		m->cnt.hb_rx.by_reason[r]++;
+		return -EPROTO;
+	}
+	/* §6.8.6: Your Discriminator selects the session; zero: by source address. */
+	if (pkt.your_disc != 0) {
+		uint32_t i = pkt.your_disc - DISC_BASE - 1u;
+
+		if (i < m->cfg.n_workers)
+			p = &m->peers[i];
+	} else {
+		for (uint32_t i = 0; i < m->cfg.n_workers; i++)
+			if (m->peers[i].pc.ip == meta->src_ip)
+				p = &m->peers[i];
+	}
+	if (p == NULL) {
+		m->cnt.hb_rx.by_reason[TT_BFD_RX_NO_SESSION]++;
+		return -ENOENT;
+	}
+	if (p->pc.ip != meta->src_ip) {
+		m->cnt.hb_rx_wrong_src++;
+		return -ENOENT;
+	}
+	m->cnt.hb_rx.by_reason[TT_BFD_RX_OK]++;
+	if (tt_hb_rx(&p->hb, &pkt, now, &act) < 0)
+		m->cnt.step_errors++;
+	hb_apply(p, &act, now);
+	return act.rx_verdict == TT_BFD_RX_OK ? 0 : -EPROTO;
+}
+
+static int rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *buf,
+		 size_t len, tt_ns_t now)
+{
+	struct tt_ctab_flow_key key = {
+		.remote_ip = meta->src_ip,
+		.remote_port = meta->src_port,
+		.local_port = meta->dst_port,
+	};
+	struct tt_dcw_pkt pkt;
+	struct tt_dc_actions act;
+	struct tt_ctab_chan *tc;
+	struct peer *p;
+	struct mchan *c;
+
+	if (tt_dcw_parse(buf, len, &m->dcw, &pkt, &m->cnt.dc_parse) != TT_DCW_RX_OK)
+		return -EPROTO;
+	tc = tt_ctab_flow_lookup(m->ctab, &key);
+	p = tc != NULL ? peer_by_id(m, tc->rec->worker_id) : NULL;
+	if (p == NULL) {
+		m->cnt.dc_rx_no_flow++;
+		return -ENOENT;
+	}
+	if (pkt.worker_id != p->pc.worker_id || pkt.chan_idx != tc->idx) {
+		m->cnt.dc_rx_id_mismatch++;
+		return -ENOENT;
+	}
+	c = &p->ch[tc->idx];
+	if (c->cut) {
+		m->cnt.dc_rx_cut++;
+		return -ECONNREFUSED;
+	}
+	if (p->epoch == 0 || epoch_newer(pkt.epoch, p->epoch)) {
+		/* A new incarnation announces itself with CONNECT; nothing else. */
+		if (pkt.type != TT_DCW_T_CONNECT) {
+			m->cnt.dc_rx_no_incarnation++;
+			return -ENOENT;
+		}
+		if (!may_accept(p)) {
+			m->cnt.connect_refused++;
+			return -EAGAIN;
+		}
+		if (accept_epoch(p, pkt.epoch, now) < 0)
+			return -EAGAIN;
+	} else if (pkt.epoch != p->epoch || p->state == TT_CTAB_WS_DEAD) {
+		/* An older incarnation, or the one declared dead. */
+		m->cnt.dc_rx_old_epoch++;
+		return -ESTALE;
+	}
+	if (tt_dc_rx(c->dc, &pkt, now, &act) < 0)
+		m->cnt.step_errors++;
+	dc_apply(c, &act, now);
+	if (p->q.n > 0)
+		sendq_flush(p, now);
+	if (act.rx_verdict != TT_DC_RX_OK) {
+		m->cnt.dc_rx_rejected++;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int tt_master_rx(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
+		 size_t len, tt_ns_t now)
+{
+	int rc;
+
+	m->cnt.rx_datagrams++;
+	if (tt_time_after(now, m->now))
+		m->now = now;
+	if (meta->dst_ip != m->cfg.ip) {
+		m->cnt.rx_bad_dst++;
+		return -ENOENT;
+	}
+	if (meta->dst_port == TT_BFD_UDP_PORT) {
+		rc = rx_hb(m, meta, payload, len, now);
+	} else if (meta->dst_port == m->cfg.dc_port) {
+		rc = rx_dc(m, meta, payload, len, now);
+	} else {
+		m->cnt.rx_bad_dst++;
+		return -ENOENT;
+	}
+	dispatch(m, now);
+	return rc;
+}
+
+static int drain_evq(struct tt_master *m, tt_ns_t now)
+{
+	struct tt_evq_event ev[EVQ_BURST];
+	unsigned int n;
+	int handled = 0;
+
+	while ((n = tt_evq_dequeue_burst(m->evq, ev, EVQ_BURST)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			struct peer *p = peer_by_id(m, ev[i].worker_id);
+
+			handled++;
+			if (p == NULL || !tt_fence_on_event(&p->assoc, &ev[i])) {
+				m->cnt.evq_stale++;
+				continue;
+			}
+			silence(p, ev[i].chan_idx, TT_FENCE_ROUTE_QUEUED, ev[i].ts_ns, now);
+		}
+	}
+	return handled;
+}
+
+int tt_master_poll(struct tt_master *m, tt_ns_t now)
+{
+	int n;
+
+	if (tt_time_after(now, m->now))
+		m->now = now;
+	/* Split layout: the channel-downs posted since the last pass (DESIGN.md §4). */
+	n = drain_evq(m, now);
+	n += (int)tt_tw_advance(m->tw, now);
+	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
+		if (m->peers[i].q.n > 0)
+			sendq_flush(&m->peers[i], now);
+	dispatch(m, now);
+	return n;
+}
+
+bool tt_master_next_deadline(const struct tt_master *m, tt_ns_t *deadline)
+{
+	tt_ns_t d;
+
+	if (tt_evq_count(m->evq) > 0) {
+		*deadline = m->now;
+		return true;
+	}
+	if (tt_tw_next_deadline(m->tw, &d) == 0) {
+		*deadline = d;
+		return true;
+	}
+	return false;
+}
+
+/* ---- tasks ---- */
+
+int tt_master_submit(struct tt_master *m, const char *handler, const uint8_t *payload,
+		     uint32_t payload_len, tt_ns_t now, uint64_t *task_id)
+{
+	int rc = tt_sched_submit(m->sched, handler, payload, payload_len, now, task_id);
+
+	if (rc == 0) {
+		m->dispatch_needed = true;
+		dispatch(m, now);
+	}
+	return rc;
+}
+
+int tt_master_cancel(struct tt_master *m, uint64_t task_id, tt_ns_t now)
+{
+	struct tt_sched_task_info ti;
+	uint32_t before;
+	int rc;
+
+	m->sout.n = 0;
+	rc = tt_sched_cancel(m->sched, task_id, now, &m->sout);
+	if (rc < 0)
+		return rc;
+	tt_sched_task(m->sched, task_id, &ti);
+	before = m->sout.n;
+	if (ti.state == TT_SCHED_S_CANCELLED) {
+		tl_push(m, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, TT_FENCE_NO_CHAN,
+			TT_SCHED_CANCEL_PENDING, task_id);
+		tl_push(m, now, TT_FENCE_EV_CANCELLED, ti.worker, ti.epoch, TT_FENCE_NO_CHAN,
+			TT_SCHED_END_WAS_PENDING, task_id);
+	} else {
+		tl_push(m, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, ti.channel,
+			before > 0 ? TT_SCHED_CANCEL_SENT : TT_SCHED_CANCEL_DEFERRED, task_id);
+	}
+	route_actions(m, now);
+	m->dispatch_needed = true;
+	dispatch(m, now);
+	return 0;
+}
+
+int tt_master_release(struct tt_master *m, uint64_t task_id)
+{
+	return tt_sched_release(m->sched, task_id);
+}
+
+/* ---- operator ---- */
+
+static int chan_of(struct tt_master *m, uint32_t worker_id, unsigned int chan, struct peer **pp)
+{
+	*pp = peer_by_id(m, worker_id);
+	if (*pp == NULL)
+		return -ENOENT;
+	if (chan >= m->cfg.n_chan)
+		return -EINVAL;
+	return 0;
+}
+
+int tt_master_cut(struct tt_master *m, uint32_t worker_id, unsigned int chan, tt_ns_t now)
+{
+	struct tt_dc_event ev = {.type = TT_DC_EV_CUT};
+	struct peer *p;
+	int rc = chan_of(m, worker_id, chan, &p);
+	enum tt_dc_state s;
+
+	if (rc < 0)
+		return rc;
+	if (p->ch[chan].cut)
+		return -EALREADY;
+	if (tt_time_after(now, m->now))
+		m->now = now;
+	p->ch[chan].cut = true;
+	ptl(p, now, TT_FENCE_EV_CUT, chan, 0, 0);
+	s = tt_dc_state(p->ch[chan].dc);
+	if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP)
+		dc_event(&p->ch[chan], &ev, now);
+	dispatch(m, now);
+	return 0;
+}
+
+int tt_master_restore(struct tt_master *m, uint32_t worker_id, unsigned int chan, tt_ns_t now)
+{
+	struct peer *p;
+	int rc = chan_of(m, worker_id, chan, &p);
+
+	if (rc < 0)
+		return rc;
+	if (!p->ch[chan].cut)
+		return -EALREADY;
+	p->ch[chan].cut = false;
+	ptl(p, now, TT_FENCE_EV_RESTORE, chan, 0, 0);
+	if (p->state == TT_CTAB_WS_JOINING && p->epoch != 0 &&
+	    tt_fence_epoch(&p->assoc) == p->epoch)
+		listen_chan(p, &p->ch[chan], now);
+	return 0;
+}
+
+int tt_master_link_down(struct tt_master *m, tt_ns_t now)
+{
+	struct tt_dc_event ev = {.type = TT_DC_EV_LINK_DOWN};
+	int n = 0;
+
+	for (uint32_t i = 0; i < m->cfg.n_workers; i++) {
+		for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
+			struct mchan *c = &m->peers[i].ch[k];
+			enum tt_dc_state s = tt_dc_state(c->dc);
+
+			if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP) {
+				dc_event(c, &ev, now);
+				n++;
+			}
+		}
+	}
+	dispatch(m, now);
+	return n;
+}
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len, const char *fmt,
+							  ...);
+
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static int check_policy(const struct tt_hb_timers *mt, const struct tt_hb_timers *wt, tt_ns_t d_max,
+			tt_ns_t g, bool skip, struct tt_hb_policy_times *out, char *err, size_t len)
+{
+	struct tt_hb_policy_input in = {
+		.master = {mt->desired_min_tx_us, mt->required_min_rx_us, mt->detect_mult},
+		.worker = {wt->desired_min_tx_us, wt->required_min_rx_us, wt->detect_mult},
+		.d_max_ns = d_max,
+		.granularity_ns = g,
+	};
+	int rc;
+
+	if (!skip) {
+		rc = tt_hb_policy_check(&in, err, len);
+		if (rc < 0)
+			return rc;
+	}
+	return tt_hb_policy_compute(&in, out, err, len);
+}
+
+int tt_master_set_hb_timers(struct tt_master *m, uint32_t worker_id,
+			    const struct tt_hb_timers *timers, tt_ns_t now, char *err,
+			    size_t err_len)
+{
+	struct tt_hb_policy_times pol;
+	struct tt_hb_event ev = {.type = TT_HB_EV_SET_TIMERS};
+	struct tt_hb_actions act;
+	struct peer *p = peer_by_id(m, worker_id);
+	int rc;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (check_policy(timers, &m->cfg.worker_timers, m->cfg.d_max_ns, m->cfg.granularity_ns,
+			 m->cfg.skip_policy_check, &pol, err, err_len) < 0)
+		return -EINVAL;
+	ev.timers = *timers;
+	rc = tt_hb_step(&p->hb, &ev, now, &act);
+	if (rc == 0)
+		ptl(p, now, TT_FENCE_EV_TIMERS, TT_FENCE_NO_CHAN, timers->detect_mult,
+		    timers->desired_min_tx_us);
+	else
+		set_err(err, err_len, "tt_hb_step refused the timers");
+	hb_apply(p, &act, now);
+	dispatch(m, now);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+/* ---- create / destroy ---- */
+
+static unsigned int tw_shift(tt_ns_t g)
+{
+	unsigned int s = 0;
+
+	while (s < TW_SHIFT_MAX && (2ull << s) <= g)
+		s++;
+	return s;
+}
+
+static int check_config(const struct tt_master_config *cfg, char *err, size_t len)
+{
+	uint32_t base = cfg->hb_src_port_base ? cfg->hb_src_port_base : TT_MASTER_HB_SRC_PORT_BASE;
+
+	if (cfg->n_chan < 1 || cfg->n_chan > TT_FENCE_MAX_CHAN) {
+		set_err(err, len, "master n_chan = %u: allowed 1..%u", cfg->n_chan,
+			TT_FENCE_MAX_CHAN);
+		return -EINVAL;
+	}
+	if (cfg->n_workers == 0 || cfg->workers == NULL ||
+	    cfg->n_workers > TT_MASTER_MAX_WORKER_ID) {
+		set_err(err, len, "master n_workers = %u: allowed 1..%u with a workers array",
+			cfg->n_workers, TT_MASTER_MAX_WORKER_ID);
+		return -EINVAL;
+	}
+	if (base < TT_BFD_SRC_PORT_MIN || base + cfg->n_workers - 1 > TT_BFD_SRC_PORT_MAX) {
+		set_err(err, len,
+			"master hb_src_port_base = %u with %u workers: ports must stay in "
+			"%u..%u (RFC 5881 §4)",
+			base, cfg->n_workers, TT_BFD_SRC_PORT_MIN, TT_BFD_SRC_PORT_MAX);
+		return -EINVAL;
+	}
+	if (cfg->timeline_cap == 0 || cfg->io.tx_buf == NULL || cfg->io.tx_send == NULL) {
+		set_err(err, len,
+			"master timeline_cap = %u or io ops missing: timeline_cap >= 1, "
+			"tx_buf and tx_send set",
+			cfg->timeline_cap);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < cfg->n_workers; i++) {
+		const struct tt_master_peer_config *w = &cfg->workers[i];
+
+		if (w->worker_id >= TT_MASTER_MAX_WORKER_ID || w->dc_port_base == 0 ||
+		    (uint32_t)w->dc_port_base + cfg->n_chan - 1 > 65535u) {
+			set_err(err, len,
+				"master workers[%u]: worker_id %u (allowed below %u) or "
+				"dc_port_base "
+				"%u (non-zero, + n_chan - 1 <= 65535)",
+				i, w->worker_id, TT_MASTER_MAX_WORKER_ID, w->dc_port_base);
+			return -EINVAL;
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			if (cfg->workers[j].worker_id == w->worker_id ||
+			    cfg->workers[j].ip == w->ip) {
+				set_err(err, len,
+					"master workers[%u] and workers[%u]: worker ids and IPs "
+					"must be unique",
+					j, i);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int init_peer(struct tt_master *m, uint32_t i, tt_ns_t now, char *err, size_t len)
+{
+	struct peer *p = &m->peers[i];
+	struct tt_hb_config hc = {0};
+	struct tt_fence_assoc_config ac = {0};
+	struct tt_ctab_worker_spec spec = {0};
+
+	p->m = m;
+	p->pc = m->workers[i];
+	p->hb_src_port = (uint16_t)(m->cfg.hb_src_port_base + i);
+	p->state = TT_CTAB_WS_JOINING;
+	hc.role = TT_HB_ROLE_MASTER;
+	hc.local_disc = DISC_BASE + i + 1u;
+	hc.timers = m->cfg.master_timers;
+	hc.slow_tx_us = m->cfg.slow_tx_us;
+	hc.allow_fast_slow_rate = m->cfg.allow_fast_slow_rate;
+	hc.d_max_ns = m->cfg.d_max_ns;
+	hc.granularity_ns = m->cfg.granularity_ns;
+	hc.seed = m->cfg.seed ^ (0x4d42ull << 32) ^ p->pc.worker_id;
+	if (tt_hb_init(&p->hb, &hc, now) < 0) {
+		set_err(err, len,
+			"master heartbeat config refused by tt_hb_init (timers zero, "
+			"or slow_tx_us below 1 s without allow_fast_slow_rate)");
+		return -EINVAL;
+	}
+	tt_timer_init(&p->hb_tm, hb_timer_fn, p);
+	tt_timer_init(&p->quiet_tm, quiet_timer_fn, p);
+	ac.worker_id = p->pc.worker_id;
+	ac.n_chan = m->cfg.n_chan;
+	ac.hb_lcore = m->cfg.hb_lcore;
+	for (unsigned int k = 0; k < m->cfg.n_chan; k++)
+		ac.chan_lcore[k] = m->cfg.dc_lcore;
+	tt_fence_assoc_init(&p->assoc, &ac);
+	p->q.cap = 2u * m->cfg.max_outstanding + TT_SCHED_OUT_MAX;
+	p->q.e = calloc(p->q.cap, sizeof(*p->q.e));
+	if (p->q.e == NULL)
+		return -ENOMEM;
+	for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
+		struct tt_dc_config dc = m->cfg.dc;
+		struct mchan *c = &p->ch[k];
+
+		dc.worker_id = p->pc.worker_id;
+		dc.chan_idx = (uint16_t)k;
+		c->p = p;
+		c->idx = (uint8_t)k;
+		tt_timer_init(&c->tm, dc_timer_fn, c);
+		c->dc = tt_dc_create(&dc);
+		if (c->dc == NULL) {
+			set_err(err, len,
+				"master channel %u of worker %u: tt_dc_create refused "
+				"the dc template (see tt_dc_config)",
+				k, p->pc.worker_id);
+			return errno == ENOMEM ? -ENOMEM : -EINVAL;
+		}
+		spec.chan[k].key = (struct tt_ctab_flow_key){
+			.remote_ip = p->pc.ip,
+			.remote_port = (uint16_t)(p->pc.dc_port_base + k),
+			.local_port = m->cfg.dc_port,
+		};
+		spec.chan[k].lcore = m->cfg.dc_lcore;
+	}
+	spec.worker_id = p->pc.worker_id;
+	spec.epoch = 0;
+	spec.state = TT_CTAB_WS_JOINING;
+	spec.hb_lcore = m->cfg.hb_lcore;
+	spec.hb = &p->hb;
+	if (tt_ctab_worker_add(m->ctab, &spec, NULL) < 0) {
+		set_err(err, len,
+			"master workers[%u]: association table refused worker %u "
+			"(a data-channel flow key is shared with another worker)",
+			i, p->pc.worker_id);
+		return -EINVAL;
+	}
+	m->id_to_peer[p->pc.worker_id] = i;
+	hb_rearm(p);
+	return 0;
+}
+
+struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t now, char *err,
+				   size_t err_len)
+{
+	struct tt_master *m;
+	struct tt_ctab_config tc = {0};
+	struct tt_sched_config sc = {0};
+	uint32_t evq_cap = TT_EVQ_MIN_CAPACITY;
+	uint32_t max_id = 0;
+	int rc;
+
+	set_err(err, err_len, "ok");
+	if (check_config(cfg, err, err_len) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	m->cfg = *cfg;
+	if (m->cfg.dc_port == 0)
+		m->cfg.dc_port = TT_DCW_UDP_PORT;
+	if (m->cfg.hb_src_port_base == 0)
+		m->cfg.hb_src_port_base = TT_MASTER_HB_SRC_PORT_BASE;
+	rc = check_policy(&cfg->master_timers, &cfg->worker_timers, cfg->d_max_ns,
+			  cfg->granularity_ns, cfg->skip_policy_check, &m->pol, err, err_len);
+	if (rc < 0)
+		goto fail;
+	m->now = now;
+	m->prng = cfg->seed ^ 0x4d4153544552ull;
+	m->dcw.n_channels = cfg->n_chan;
+	for (uint32_t i = 0; i < cfg->n_workers; i++)
+		if (cfg->workers[i].worker_id > max_id)
+			max_id = cfg->workers[i].worker_id;
+	m->id_space = max_id + 1;
+
+	m->workers = calloc(cfg->n_workers, sizeof(*m->workers));
+	m->peers = calloc(cfg->n_workers, sizeof(*m->peers));
+	m->id_to_peer = malloc(m->id_space * sizeof(*m->id_to_peer));
+	m->msgbuf = malloc(TT_TMSG_MAX_LEN);
+	m->tl = tt_fence_tl_create(cfg->timeline_cap);
+	m->tw = tt_tw_create(tw_shift(cfg->granularity_ns), now);
+	while (evq_cap < 4u * cfg->n_workers * cfg->n_chan && evq_cap < TT_EVQ_MAX_CAPACITY)
+		evq_cap <<= 1;
+	m->evq = tt_evq_create(evq_cap);
+	if (m->workers == NULL || m->peers == NULL || m->id_to_peer == NULL || m->msgbuf == NULL ||
+	    m->tl == NULL || m->tw == NULL || m->evq == NULL) {
+		set_err(err, err_len, "master: out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memcpy(m->workers, cfg->workers, cfg->n_workers * sizeof(*m->workers));
+	m->cfg.workers = m->workers;
+	for (uint32_t i = 0; i < m->id_space; i++)
+		m->id_to_peer[i] = NO_PEER;
+
+	tc.max_workers = cfg->n_workers;
+	tc.n_chan = cfg->n_chan;
+	m->ctab = tt_ctab_create(&tc);
+	sc.max_tasks = cfg->max_tasks;
+	sc.max_workers = m->id_space;
+	sc.max_outstanding = cfg->max_outstanding;
+	sc.log = cfg->sched_log;
+	sc.log_cap = cfg->sched_log_cap;
+	sc.epochs_disabled = cfg->epochs_disabled;
+	m->sched = tt_sched_create(&sc);
+	if (m->ctab == NULL || m->sched == NULL) {
+		set_err(err, err_len,
+			"master: scheduler refused max_tasks %u / max_outstanding %u (both >= 1), "
+			"or out of memory",
+			cfg->max_tasks, cfg->max_outstanding);
+		rc = -EINVAL;
+		goto fail;
+	}
+	for (uint32_t i = 0; i < cfg->n_workers; i++) {
+		rc = init_peer(m, i, now, err, err_len);
+		if (rc < 0)
+			goto fail;
+	}
+	return m;
+
+fail:
+	tt_master_destroy(m);
+	errno = rc == -ENOMEM ? ENOMEM : EINVAL;
+	return NULL;
+}
+
+void tt_master_destroy(struct tt_master *m)
+{
+	if (m == NULL)
+		return;
+	if (m->peers != NULL) {
+		for (uint32_t i = 0; i < m->cfg.n_workers; i++) {
+			for (unsigned int k = 0; k < TT_FENCE_MAX_CHAN; k++)
+				tt_dc_destroy(m->peers[i].ch[k].dc);
+			free(m->peers[i].q.e);
+		}
+	}
+	tt_ctab_destroy(m->ctab);
+	tt_sched_destroy(m->sched);
+	tt_evq_destroy(m->evq);
+	tt_tw_destroy(m->tw);
+	tt_fence_tl_destroy(m->tl);
+	free(m->msgbuf);
+	free(m->id_to_peer);
+	free(m->peers);
+	free(m->workers);
+	free(m);
+}
+
+/* ---- accessors ---- */
+
+int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_master_peer_info *info)
+{
+	const struct peer *p = peer_by_id(m, worker_id);
+
+	if (p == NULL)
+		return -ENOENT;
+	memset(info, 0, sizeof(*info));
+	info->worker_id = worker_id;
+	info->epoch = p->epoch;
+	info->state = p->state;
+	info->hb_state = tt_hb_state(&p->hb);
+	info->hb_disconnected = tt_hb_is_disconnected(&p->hb);
+	info->up_mask = tt_fence_up_mask(&p->assoc);
+	for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
+		if (p->ch[k].cut)
+			info->cut_mask |= 1u << k;
+		info->chan_state[k] = tt_dc_state(p->ch[k].dc);
+	}
+	info->send_queued = p->q.n;
+	return 0;
+}
+
+struct tt_fence_tl *tt_master_timeline(struct tt_master *m)
+{
+	return m->tl;
+}
+
+const struct tt_sched *tt_master_sched(const struct tt_master *m)
+{
+	return m->sched;
+}
+
+struct tt_ctab *tt_master_ctab(struct tt_master *m)
+{
+	return m->ctab;
+}
+
+const struct tt_hb_session *tt_master_hb(const struct tt_master *m, uint32_t worker_id)
+{
+	const struct peer *p = peer_by_id(m, worker_id);
+
+	return p != NULL ? &p->hb : NULL;
+}
+
+const struct tt_dc *tt_master_dc(const struct tt_master *m, uint32_t worker_id, unsigned int chan)
+{
+	const struct peer *p = peer_by_id(m, worker_id);
+
+	return p != NULL && chan < m->cfg.n_chan ? p->ch[chan].dc : NULL;
+}
+
+const struct tt_fence_assoc *tt_master_assoc(const struct tt_master *m, uint32_t worker_id)
+{
+	const struct peer *p = peer_by_id(m, worker_id);
+
+	return p != NULL ? &p->assoc : NULL;
+}
+
+const struct tt_master_counters *tt_master_counters(const struct tt_master *m)
+{
+	return &m->cnt;
+}
+
+const struct tt_hb_policy_times *tt_master_policy(const struct tt_master *m)
+{
+	return &m->pol;
+}

@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The master and workers wired back to back on virtual time: datagrams go
+ * through a tiny in-test queue with a fixed one-way delay, optionally dropped
+ * or held by a filter. Covers bring-up to LIVE, tasks committed exactly once,
+ * the seed's fencing path with the cut on either side and across lcores
+ * (event queue), CANCEL delivered and CANCEL made undeliverable, a late
+ * result of an old incarnation, and the master's configuration and receive
+ * checks.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <urcu/urcu-qsbr.h>
+
+#include "bfd_wire.h"
+#include "dc_wire.h"
+#include "master.h"
+#include "scheduler.h"
+#include "task_msg.h"
+#include "worker.h"
+
+#define US(n)	     tt_us_to_ns(n)
+#define MS(n)	     ((tt_ns_t)(n)*TT_NS_PER_MS)
+#define MAX_W	     3
+#define QCAP	     4096
+#define DG_MAX	     2048
+#define MASTER_IP    0x0a000001u
+#define WORKER_IP(i) (0x0a00000au + (uint32_t)(i))
+#define DC_BASE	     40000u
+#define K	     2
+
+/* ---- the in-test network ---- */
+
+struct dgram {
+	tt_ns_t at;
+	int src; /* -1 master, else worker index */
+	struct tt_udp_meta meta;
+	size_t len;
+	uint8_t buf[DG_MAX];
+};
+
+struct net;
+/** Return true to drop a datagram (the filter may keep a copy). */
+typedef bool (*filter_fn)(struct net *n, const struct dgram *d);
+
+struct port {
+	struct net *net;
+	int id;
+};
+
+struct net {
+	tt_ns_t now;
+	tt_ns_t delay;
+	struct dgram q[QCAP];
+	uint32_t head, n;
+	uint8_t scratch[DG_MAX];
+	struct port ports[MAX_W + 1];
+	struct tt_master *m;
+	struct tt_worker *w[MAX_W];
+	int nw;
+	filter_fn filter;
+	struct dgram held[64];
+	int nheld;
+	bool hold_w0_dc; /* hold every DC datagram worker 0 sends */
+	uint64_t dropped;
+	uint64_t rx_err_master, rx_err_worker;
+	struct tt_sched_event log[8192];
+};
+
+static struct net N;
+
+static uint8_t *tx_buf(void *ctx, size_t *cap)
+{
+	struct port *p = ctx;
+
+	*cap = sizeof(p->net->scratch);
+	return p->net->scratch;
+}
+
+static int tx_send(void *ctx, const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
+{
+	struct port *p = ctx;
+	struct net *n = p->net;
+	struct dgram *d;
+
+	if (len == 0)
+		return 0;
+	assert_true(n->n < QCAP);
+	assert_true(len <= DG_MAX);
+	d = &n->q[(n->head + n->n) % QCAP];
+	d->at = n->now + n->delay;
+	d->src = p->id;
+	d->meta = *meta;
+	d->len = len;
+	memcpy(d->buf, buf, len);
+	if (n->filter != NULL && n->filter(n, d)) {
+		n->dropped++;
+		return 0;
+	}
+	n->n++;
+	return 0;
+}
+
+static void deliver(struct net *n, const struct dgram *d)
+{
+	if (d->meta.dst_ip == MASTER_IP) {
+		if (tt_master_rx(n->m, &d->meta, d->buf, d->len, n->now) < 0)
+			n->rx_err_master++;
+		return;
+	}
+	for (int i = 0; i < n->nw; i++)
+		if (d->meta.dst_ip == WORKER_IP(i) && n->w[i] != NULL) {
+			if (tt_worker_rx(n->w[i], &d->meta, d->buf, d->len, n->now) < 0)
+				n->rx_err_worker++;
+			return;
+		}
+	fail_msg("datagram to an unknown address");
+}
+
+static bool w_due(struct net *n, int i, tt_ns_t *t)
+{
+	return n->w[i] != NULL && tt_worker_next_deadline(n->w[i], t);
+}
+
+/* Run every node and the network until `end`, in virtual time order. */
+static void run_until(struct net *n, tt_ns_t end)
+{
+	for (unsigned long guard = 0;; guard++) {
+		tt_ns_t t = end + 1, d;
+
+		assert_true(guard < 20000000ul);
+		if (n->n > 0)
+			t = tt_time_min(t, n->q[n->head].at);
+		if (tt_master_next_deadline(n->m, &d))
+			t = tt_time_min(t, d);
+		for (int i = 0; i < n->nw; i++)
+			if (w_due(n, i, &d))
+				t = tt_time_min(t, d);
+		if (tt_time_after(t, end)) {
+			n->now = end;
+			return;
+		}
+		if (tt_time_after(t, n->now))
+			n->now = t;
+		while (n->n > 0 && tt_time_reached(n->now, n->q[n->head].at)) {
+			struct dgram d0 = n->q[n->head];
+
+			n->head = (n->head + 1) % QCAP;
+			n->n--;
+			deliver(n, &d0);
+		}
+		if (tt_master_next_deadline(n->m, &d) && tt_time_reached(n->now, d))
+			tt_master_poll(n->m, n->now);
+		for (int i = 0; i < n->nw; i++)
+			if (w_due(n, i, &d) && tt_time_reached(n->now, d))
+				tt_worker_poll(n->w[i], n->now);
+	}
+}
+
+static void advance(struct net *n, tt_ns_t by)
+{
+	run_until(n, n->now + by);
+}
+
+/* Heartbeat timers: T2 = 3 x 1 ms, T1 = 6 x 1 ms > T2 + I + d_max + g. */
+static const struct tt_hb_timers MASTER_T = {1000, 1000, 3};
+static const struct tt_hb_timers WORKER_T = {1000, 1000, 6};
+
+static void dc_cfg(struct tt_dc_config *dc)
+{
+	tt_dc_config_default(dc);
+	dc->msg_max = 4096;
+	dc->window = 16;
+	dc->rx_window = 16;
+	dc->rto_init_ns = MS(1);
+	dc->rto_min_ns = US(200);
+	dc->rto_max_ns = MS(4);
+	dc->max_retx = 4;
+	dc->probe_interval_ns = MS(2);
+	dc->probe_timeout_ns = MS(6);
+}
+
+static struct tt_worker_config worker_cfg(int i, uint16_t hb_lcore, uint16_t dc_lcore,
+					  enum tt_worker_fence_action action)
+{
+	struct tt_worker_config c = {
+		.worker_id = (uint32_t)i,
+		.epoch = 1,
+		.ip = WORKER_IP(i),
+		.master_ip = MASTER_IP,
+		.hb_src_port = 50000,
+		.dc_port_base = DC_BASE,
+		.n_chan = K,
+		.worker_timers = WORKER_T,
+		.master_timers = MASTER_T,
+		.d_max_ns = US(50),
+		.granularity_ns = US(1),
+		.slow_tx_us = 1000,
+		.allow_fast_slow_rate = true,
+		.max_tasks = 16,
+		.max_handlers = 8,
+		.max_result = 1024,
+		.fence_action = action,
+		.timeline_cap = 4096,
+		.hb_lcore = hb_lcore,
+		.dc_lcore = dc_lcore,
+		.seed = 1000u + (uint64_t)i,
+		.io = {tx_buf, tx_send, &N.ports[i + 1]},
+	};
+
+	dc_cfg(&c.dc);
+	return c;
+}
+
+static struct tt_master_peer_config peers[MAX_W];
+
+static struct tt_master_config master_cfg(int nw, uint16_t hb_lcore, uint16_t dc_lcore)
+{
+	struct tt_master_config c = {
+		.ip = MASTER_IP,
+		.n_chan = K,
+		.n_workers = (uint32_t)nw,
+		.workers = peers,
+		.master_timers = MASTER_T,
+		.worker_timers = WORKER_T,
+		.d_max_ns = US(50),
+		.granularity_ns = US(1),
+		.slow_tx_us = 1000,
+		.allow_fast_slow_rate = true,
+		.max_tasks = 256,
+		.max_outstanding = 16,
+		.sched_log = N.log,
+		.sched_log_cap = 8192,
+		.timeline_cap = 4096,
+		.hb_lcore = hb_lcore,
+		.dc_lcore = dc_lcore,
+		.seed = 7,
+		.io = {tx_buf, tx_send, &N.ports[0]},
+	};
+
+	for (int i = 0; i < nw; i++)
+		peers[i] = (struct tt_master_peer_config){(uint32_t)i, WORKER_IP(i), DC_BASE};
+	dc_cfg(&c.dc);
+	return c;
+}
+
+/* Build the network: a master and nw workers, layouts split when asked. */
+static void net_up(int nw, bool split_master, bool split_worker, enum tt_worker_fence_action action)
+{
+	struct tt_master_config mc = master_cfg(nw, 0, split_master ? 1 : 0);
+	char err[512];
+
+	memset(&N, 0, sizeof(N));
+	N.now = MS(1);
+	N.delay = US(20);
+	N.nw = nw;
+	for (int i = 0; i <= MAX_W; i++)
+		N.ports[i] = (struct port){&N, i - 1};
+	mc.io.ctx = &N.ports[0];
+	mc.sched_log = N.log;
+	N.m = tt_master_create(&mc, N.now, err, sizeof(err));
+	assert_non_null(N.m);
+	for (int i = 0; i < nw; i++) {
+		struct tt_worker_config wc = worker_cfg(i, 0, split_worker ? 1 : 0, action);
+
+		N.w[i] = tt_worker_create(&wc, N.now, err, sizeof(err));
+		assert_non_null(N.w[i]);
+	}
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < MAX_W; i++)
+		tt_worker_destroy(N.w[i]);
+	tt_master_destroy(N.m);
+	memset(N.w, 0, sizeof(N.w));
+	N.m = NULL;
+	urcu_qsbr_quiescent_state();
+	return 0;
+}
+
+static void bring_up(void)
+{
+	advance(&N, MS(30));
+	for (int i = 0; i < N.nw; i++) {
+		struct tt_master_peer_info pi;
+
+		assert_int_equal(tt_worker_state(N.w[i]), TT_WORKER_S_LIVE);
+		assert_int_equal(tt_master_peer(N.m, (uint32_t)i, &pi), 0);
+		assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+		assert_int_equal(pi.epoch, 1);
+	}
+}
+
+static uint8_t spin_payload[MAX_W * 64][4];
+
+/* Submit a spin task of `us` microseconds. */
+static uint64_t submit_spin(uint32_t us)
+{
+	static unsigned int next;
+	uint8_t *p = spin_payload[next++ % (MAX_W * 64)];
+	uint64_t id;
+
+	p[0] = (uint8_t)(us >> 24);
+	p[1] = (uint8_t)(us >> 16);
+	p[2] = (uint8_t)(us >> 8);
+	p[3] = (uint8_t)us;
+	assert_int_equal(tt_master_submit(N.m, "spin", p, 4, N.now, &id), 0);
+	return id;
+}
+
+static struct tt_sched_task_info task(uint64_t id)
+{
+	struct tt_sched_task_info ti;
+
+	assert_int_equal(tt_sched_task(tt_master_sched(N.m), id, &ti), 0);
+	return ti;
+}
+
+static const struct tt_fence_event *tl_first(struct tt_fence_tl *tl, unsigned int kind,
+					     uint32_t worker, uint64_t val)
+{
+	int64_t i = tt_fence_tl_find(tl, 0, kind, worker, val);
+
+	return i < 0 ? NULL : tt_fence_tl_at(tl, (uint32_t)i);
+}
+
+/* ---- tests ---- */
+
+static void test_config_refused(void **state)
+{
+	struct tt_master_config mc;
+	char err[512];
+
+	(void)state;
+	memset(&N, 0, sizeof(N));
+	mc = master_cfg(2, 0, 0);
+	/* T1 = 4 ms is not above T2 + I + d_max + g = 3 + 1 + 0.05 + 0.001 ms. */
+	mc.worker_timers.detect_mult = 4;
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "T1"));
+	/* The test-only bypass lets it through (the simulation's negative control). */
+	mc.skip_policy_check = true;
+	N.m = tt_master_create(&mc, 0, err, sizeof(err));
+	assert_non_null(N.m);
+	assert_int_equal(tt_master_policy(N.m)->t1_ns, MS(4));
+	tt_master_destroy(N.m);
+	N.m = NULL;
+	mc = master_cfg(2, 0, 0);
+	peers[1].ip = peers[0].ip;
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "unique"));
+	mc = master_cfg(2, 0, 0);
+	mc.n_chan = 17;
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "n_chan"));
+}
+
+static void test_bring_up(void **state)
+{
+	struct tt_fence_tl *mt, *wt;
+	const struct tt_fence_event *up, *live;
+
+	(void)state;
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	mt = tt_master_timeline(N.m);
+	wt = tt_worker_timeline(N.w[0]);
+	up = tl_first(wt, TT_FENCE_EV_HB_UP, 0, UINT64_MAX);
+	live = tl_first(wt, TT_FENCE_EV_LIVE, 0, UINT64_MAX);
+	assert_non_null(up);
+	assert_non_null(live);
+	assert_true(tt_time_before(up->time_ns, live->time_ns));
+	assert_int_equal(live->aux, K);
+	assert_non_null(tl_first(mt, TT_FENCE_EV_LIVE, 1, UINT64_MAX));
+	assert_non_null(tl_first(mt, TT_FENCE_EV_REJOIN, 0, UINT64_MAX)); /* first join */
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->workers_up, 2);
+	assert_int_equal(tt_master_counters(N.m)->step_errors, 0);
+	assert_int_equal(tt_worker_counters(N.w[1])->step_errors, 0);
+	assert_int_equal(N.rx_err_master, 0);
+	assert_int_equal(N.rx_err_worker, 0);
+	/* The record in the association table says the same. */
+	{
+		struct tt_worker_rec *rec = tt_ctab_worker_lookup(tt_master_ctab(N.m), 1);
+
+		assert_non_null(rec);
+		assert_int_equal(tt_ctab_worker_epoch(rec), 1);
+		assert_int_equal(tt_ctab_worker_state(rec), TT_CTAB_WS_LIVE);
+		assert_true(tt_ctab_chan_is_up(&rec->chan[0], NULL));
+		assert_true(tt_ctab_chan_is_up(&rec->chan[1], NULL));
+	}
+	/* Steady state: nothing goes down while everything is healthy. */
+	advance(&N, MS(100));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 0);
+	assert_int_equal(tt_master_counters(N.m)->workers_dead, 0);
+}
+
+static void test_tasks_commit_once(void **state)
+{
+	static const uint8_t msg[] = "hello";
+	uint64_t ids[40];
+	const struct tt_sched_counters *sc;
+
+	(void)state;
+	net_up(3, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(tt_master_submit(N.m, "echo", msg, sizeof(msg), N.now, &ids[i]),
+				 0);
+	advance(&N, MS(20));
+	sc = tt_sched_counters(tt_master_sched(N.m));
+	assert_int_equal(sc->results[TT_SCHED_COMMIT], 40);
+	assert_int_equal(sc->stale, 0);
+	assert_int_equal(sc->assigned, 40);
+	for (int i = 0; i < 40; i++) {
+		struct tt_sched_task_info ti = task(ids[i]);
+
+		assert_int_equal(ti.state, TT_SCHED_S_COMMITTED);
+		assert_int_equal(ti.attempts, 1);
+		assert_int_equal(ti.epoch, 1);
+		assert_int_equal(ti.status, TT_TMSG_ST_OK);
+		assert_int_equal(tt_master_release(N.m, ids[i]), 0);
+	}
+	/* Spread over all three workers (least outstanding first). */
+	for (int i = 0; i < 3; i++)
+		assert_true(tt_run_counters(tt_worker_runner(N.w[i]))->results_sent > 0);
+}
+
+/*
+ * The seed: a data channel goes down with tasks in flight on that worker.
+ * Checks the whole story from both timelines and returns the cut time.
+ */
+static void fencing_story(bool cut_on_worker, bool split)
+{
+	struct tt_fence_tl *mt, *wt;
+	const struct tt_fence_event *sil, *fence, *dead, *rejoin, *resched;
+	const struct tt_hb_policy_times *pol;
+	uint64_t ids[6];
+	int on_w0 = 0;
+	tt_ns_t cut_at;
+
+	net_up(2, split, split, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	pol = tt_master_policy(N.m);
+	for (int i = 0; i < 6; i++)
+		ids[i] = submit_spin(50000); /* 50 ms: in flight during the whole story */
+	advance(&N, MS(1));
+	for (int i = 0; i < 6; i++)
+		on_w0 += task(ids[i]).worker == 0;
+	assert_int_equal(on_w0, 3);
+	assert_int_equal(tt_run_in_flight(tt_worker_runner(N.w[0])), 3);
+
+	cut_at = N.now;
+	if (cut_on_worker)
+		assert_int_equal(tt_worker_cut(N.w[0], 1, N.now), 0);
+	else
+		assert_int_equal(tt_master_cut(N.m, 0, 1, N.now), 0);
+	mt = tt_master_timeline(N.m);
+	wt = tt_worker_timeline(N.w[0]);
+
+	if (split) {
+		/* Across lcores: posted to the HB lcore's queue, silenced one poll later. */
+		tt_ns_t d;
+
+		if (cut_on_worker) {
+			assert_false(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+			assert_true(tt_worker_next_deadline(N.w[0], &d));
+			assert_true(d == N.now);
+			tt_worker_poll(N.w[0], N.now);
+			assert_true(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+		} else {
+			assert_false(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+			assert_true(tt_master_next_deadline(N.m, &d));
+			assert_true(d == N.now);
+			tt_master_poll(N.m, N.now);
+			assert_true(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+		}
+	} else {
+		/* Same lcore: silenced inside the cut call. */
+		if (cut_on_worker)
+			assert_true(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+		else
+			assert_true(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+	}
+	sil = tl_first(cut_on_worker ? wt : mt, TT_FENCE_EV_HB_SILENCED, 0, UINT64_MAX);
+	assert_non_null(sil);
+	assert_true(sil->time_ns == cut_at);
+	assert_int_equal(sil->chan, 1);
+	assert_int_equal(sil->aux, split ? TT_FENCE_ROUTE_QUEUED : TT_FENCE_ROUTE_DIRECT);
+	{
+		const struct tt_fence_event *cd =
+			tl_first(cut_on_worker ? wt : mt, TT_FENCE_EV_CHAN_DOWN, 0, UINT64_MAX);
+
+		assert_non_null(cd);
+		assert_int_equal(cd->aux, TT_DC_DOWN_CUT);
+	}
+
+	/* Let T2 and then T1 run out; tasks are 50 ms, so nothing commits meanwhile. */
+	advance(&N, MS(12));
+	fence = tl_first(wt, TT_FENCE_EV_FENCE, 0, UINT64_MAX);
+	dead = tl_first(mt, TT_FENCE_EV_WORKER_DEAD, 0, UINT64_MAX);
+	assert_non_null(fence);
+	assert_non_null(dead);
+	assert_int_equal(fence->epoch, 1);
+	assert_int_equal(fence->aux, 3); /* the three tasks in flight aborted */
+	assert_int_equal(tt_worker_counters(N.w[0])->last_fence_epoch, 1);
+	assert_true(tt_worker_counters(N.w[0])->last_fence_ns == fence->time_ns);
+	/* Worker fenced within T2 (+ one interval of jitter slack) of the cut. */
+	assert_true(tt_time_diff(fence->time_ns, cut_at) <=
+		    (int64_t)(pol->t2_ns + pol->interval_ns));
+	/* The seed's guarantee: the fence comes before the master's WORKER_DEAD... */
+	assert_true(tt_time_before(fence->time_ns, dead->time_ns));
+	assert_int_equal(dead->aux, 3);
+	/* ...and before every reschedule, each under a new epoch. */
+	for (int i = 0; i < 6; i++) {
+		if (task(ids[i]).worker == 1 && task(ids[i]).attempts == 1)
+			continue;
+		resched = tl_first(mt, TT_FENCE_EV_RESCHEDULE, UINT32_MAX, ids[i]);
+		assert_non_null(resched);
+		assert_true(tt_time_before(fence->time_ns, resched->time_ns));
+		assert_int_equal(resched->epoch, 2);
+		assert_int_equal(task(ids[i]).epoch, 2);
+		assert_int_equal(task(ids[i]).worker, 1); /* placed on the live worker */
+		assert_int_equal(task(ids[i]).state, TT_SCHED_S_ASSIGNED);
+	}
+	/* No result ever left the fenced worker's aborted tasks. */
+	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, 0);
+
+	/* Restore the cut; the worker re-joins under epoch 2 and gets work again. */
+	if (cut_on_worker)
+		assert_int_equal(tt_worker_restore(N.w[0], 1, N.now), 0);
+	else
+		assert_int_equal(tt_master_restore(N.m, 0, 1, N.now), 0);
+	advance(&N, MS(60));
+	rejoin = tl_first(wt, TT_FENCE_EV_REJOIN, 0, UINT64_MAX);
+	assert_non_null(rejoin);
+	assert_int_equal(rejoin->epoch, 2);
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	{
+		struct tt_master_peer_info pi;
+		int64_t r = tt_fence_tl_find(mt, 0, TT_FENCE_EV_REJOIN, 0, UINT64_MAX);
+
+		/* Master: first join (epoch 1), then the re-join replacing the record. */
+		r = tt_fence_tl_find(mt, (uint32_t)r + 1, TT_FENCE_EV_REJOIN, 0, UINT64_MAX);
+		assert_true(r >= 0);
+		assert_int_equal(tt_fence_tl_at(mt, (uint32_t)r)->epoch, 2);
+		assert_int_equal(tt_fence_tl_at(mt, (uint32_t)r)->aux, 1);
+		assert_true(
+			tt_time_before(dead->time_ns, tt_fence_tl_at(mt, (uint32_t)r)->time_ns));
+		assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+		assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+		assert_int_equal(pi.epoch, 2);
+		assert_int_equal(tt_master_counters(N.m)->rejoins, 1);
+	}
+	/* All six committed exactly once, by worker 1. */
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(task(ids[i]).state, TT_SCHED_S_COMMITTED);
+		assert_int_equal(task(ids[i]).worker, 1);
+	}
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->results[TT_SCHED_COMMIT], 6);
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->stale, 0);
+	/* New work reaches the re-joined worker (fewest outstanding). */
+	{
+		uint64_t id = submit_spin(100);
+
+		assert_int_equal(task(id).worker, 0);
+		advance(&N, MS(5));
+		assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
+		assert_int_equal(task(id).worker, 0);
+	}
+	assert_int_equal(tt_master_counters(N.m)->step_errors, 0);
+	assert_int_equal(tt_worker_counters(N.w[0])->step_errors, 0);
+	assert_int_equal(tt_fence_tl_dropped(mt), 0);
+}
+
+static void test_cut_worker_side(void **state)
+{
+	(void)state;
+	fencing_story(true, false);
+}
+
+static void test_cut_master_side(void **state)
+{
+	(void)state;
+	fencing_story(false, false);
+}
+
+static void test_cut_worker_side_split(void **state)
+{
+	(void)state;
+	fencing_story(true, true);
+}
+
+static void test_cut_master_side_split(void **state)
+{
+	(void)state;
+	fencing_story(false, true);
+}
+
+static void test_cancel_delivered(void **state)
+{
+	struct tt_fence_tl *wt;
+	const struct tt_fence_event *rx;
+	uint64_t id;
+
+	(void)state;
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	id = submit_spin(20000);
+	advance(&N, MS(1));
+	assert_int_equal(tt_run_in_flight(tt_worker_runner(N.w[0])), 1);
+	assert_int_equal(tt_master_cancel(N.m, id, N.now), 0);
+	assert_int_equal(task(id).state, TT_SCHED_S_CANCELLING);
+	advance(&N, MS(30));
+	wt = tt_worker_timeline(N.w[0]);
+	rx = tl_first(wt, TT_FENCE_EV_CANCEL_RX, 0, id);
+	assert_non_null(rx);
+	assert_int_equal(rx->aux, TT_TMSG_CANCEL_ABORTED);
+	assert_int_equal(tt_run_in_flight(tt_worker_runner(N.w[0])), 0);
+	assert_int_equal(task(id).state, TT_SCHED_S_CANCELLED);
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->cancelled[TT_SCHED_END_ACK], 1);
+	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, 0);
+	assert_non_null(tl_first(tt_master_timeline(N.m), TT_FENCE_EV_CANCELLED, 0, id));
+	/* Nothing was fenced for it. */
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 0);
+}
+
+/*
+ * The seed's point: the CANCEL cannot be delivered because the task's channel
+ * is down. The channel being down silences the heartbeat; the worker's fence
+ * ends the task before the master considers it ended, and it never runs
+ * anywhere else.
+ */
+static void test_cancel_undeliverable(void **state)
+{
+	struct tt_fence_tl *mt, *wt;
+	const struct tt_fence_event *cancel, *fence, *cancelled;
+	uint64_t id;
+	uint16_t ch;
+
+	(void)state;
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	id = submit_spin(40000);
+	advance(&N, MS(1));
+	assert_int_equal(task(id).worker, 0);
+	ch = task(id).channel;
+	assert_int_equal(tt_master_cut(N.m, 0, ch, N.now), 0);
+	assert_int_equal(tt_master_cancel(N.m, id, N.now), 0);
+	mt = tt_master_timeline(N.m);
+	wt = tt_worker_timeline(N.w[0]);
+	cancel = tl_first(mt, TT_FENCE_EV_CANCEL, 0, id);
+	assert_non_null(cancel);
+	assert_int_equal(cancel->aux, TT_SCHED_CANCEL_DEFERRED);
+	assert_int_equal(task(id).state, TT_SCHED_S_CANCELLING);
+	advance(&N, MS(15));
+	fence = tl_first(wt, TT_FENCE_EV_FENCE, 0, UINT64_MAX);
+	cancelled = tl_first(mt, TT_FENCE_EV_CANCELLED, 0, id);
+	assert_non_null(fence);
+	assert_non_null(cancelled);
+	assert_int_equal(fence->aux, 1); /* the task was in flight and aborted by the fence */
+	assert_int_equal(cancelled->aux, TT_SCHED_END_WORKER_DEAD);
+	assert_true(tt_time_before(fence->time_ns, cancelled->time_ns));
+	/* The worker never saw the CANCEL; the task never ran anywhere else. */
+	assert_null(tl_first(wt, TT_FENCE_EV_CANCEL_RX, 0, id));
+	assert_null(tl_first(mt, TT_FENCE_EV_RESCHEDULE, UINT32_MAX, id));
+	assert_int_equal(task(id).state, TT_SCHED_S_CANCELLED);
+	assert_int_equal(task(id).attempts, 1);
+	assert_null(tl_first(tt_worker_timeline(N.w[1]), TT_FENCE_EV_TASK_START, 1, id));
+	advance(&N, MS(60));
+	assert_int_equal(task(id).state, TT_SCHED_S_CANCELLED);
+	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, 0);
+}
+
+/* Hold every data-channel datagram worker 0 sends (the filter of the next test). */
+static bool hold_w0(struct net *n, const struct dgram *d)
+{
+	if (!n->hold_w0_dc || d->src != 0 || d->meta.dst_port == TT_BFD_UDP_PORT)
+		return false;
+	if (n->nheld < (int)(sizeof(n->held) / sizeof(n->held[0])))
+		n->held[n->nheld++] = *d;
+	return true;
+}
+
+/*
+ * A RESULT of an old incarnation arrives late: the worker finished the task
+ * but its data never got through; its channel gave up, the heartbeat was
+ * silenced, it fenced and re-joined, the master rescheduled the task under
+ * epoch 2 on the other worker. The late datagrams (epoch 1) are dropped and
+ * counted; the task is committed exactly once.
+ */
+static void test_stale_result_dropped(void **state)
+{
+	const struct tt_master_counters *mc;
+	uint64_t id;
+
+	(void)state;
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	N.filter = hold_w0;
+	id = submit_spin(2000);
+	advance(&N, MS(1));
+	assert_int_equal(task(id).worker, 0);
+	N.hold_w0_dc = true;
+	for (int i = 0; i < 40 && tt_worker_counters(N.w[0])->fences == 0; i++)
+		advance(&N, MS(1));
+	N.hold_w0_dc = false;
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 1);
+	advance(&N, MS(60));
+	assert_true(N.nheld > 0);
+	assert_true(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent >= 1);
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 1);
+	assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
+	assert_int_equal(task(id).worker, 1);
+	assert_int_equal(task(id).epoch, 2);
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	/* Now the held datagrams of epoch 1 arrive. */
+	mc = tt_master_counters(N.m);
+	for (int i = 0; i < N.nheld; i++)
+		assert_int_equal(
+			tt_master_rx(N.m, &N.held[i].meta, N.held[i].buf, N.held[i].len, N.now),
+			-ESTALE);
+	assert_int_equal(mc->dc_rx_old_epoch, (uint64_t)N.nheld);
+	assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
+	assert_int_equal(task(id).worker, 1);
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->results[TT_SCHED_COMMIT], 1);
+	advance(&N, MS(10));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+}
+
+/*
+ * A RESULT the scheduler must refuse: it races a CANCEL. The task finishes on
+ * the worker while the CANCEL is on its way; the master, already cancelling,
+ * drops the RESULT as stale and records it; the CANCEL_ACK (not held) ends it.
+ */
+static void test_stale_result_cancel_race(void **state)
+{
+	const struct tt_fence_event *st;
+	uint64_t id;
+
+	(void)state;
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	id = submit_spin(1000);
+	/* ASSIGN takes 20 µs, the task 1 ms: cancel just before the RESULT lands. */
+	advance(&N, US(1030));
+	assert_int_equal(tt_run_in_flight(tt_worker_runner(N.w[0])), 0);
+	assert_int_equal(task(id).state, TT_SCHED_S_ASSIGNED);
+	assert_int_equal(tt_master_cancel(N.m, id, N.now), 0);
+	advance(&N, MS(5));
+	st = tl_first(tt_master_timeline(N.m), TT_FENCE_EV_RESULT_STALE, 0, id);
+	assert_non_null(st);
+	assert_int_equal(st->aux, TT_SCHED_STALE_CANCELLED);
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->stale, 1);
+	assert_int_equal(task(id).state, TT_SCHED_S_CANCELLED);
+	assert_int_equal(
+		tt_sched_counters(tt_master_sched(N.m))->cancel_acks[TT_TMSG_CANCEL_NOT_HELD], 1);
+}
+
+static void test_rx_checks(void **state)
+{
+	const struct tt_master_counters *mc;
+	struct tt_bfd_ctrl pkt = {
+		.version = 1,
+		.state = TT_BFD_STATE_DOWN,
+		.detect_mult = 3,
+		.my_disc = 99,
+		.desired_min_tx_us = 1000,
+		.required_min_rx_us = 1000,
+	};
+	uint8_t buf[64];
+	size_t len = tt_bfd_build(&pkt, buf, sizeof(buf));
+	struct tt_udp_meta meta = {WORKER_IP(0), MASTER_IP, 50000, TT_BFD_UDP_PORT, 255};
+
+	(void)state;
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	mc = tt_master_counters(N.m);
+	meta.ttl = 254; /* RFC 5881 §5 */
+	assert_int_equal(tt_master_rx(N.m, &meta, buf, len, N.now), -EPROTO);
+	assert_int_equal(mc->hb_rx.by_reason[TT_BFD_RX_TTL], 1);
+	meta.ttl = 255;
+	meta.src_port = 3784; /* RFC 5881 §4 */
+	assert_int_equal(tt_master_rx(N.m, &meta, buf, len, N.now), -EPROTO);
+	assert_int_equal(mc->hb_rx.by_reason[TT_BFD_RX_UDP_SRC_PORT], 1);
+	meta.src_port = 50000;
+	assert_int_equal(tt_master_rx(N.m, &meta, buf, 10, N.now), -EPROTO);
+	assert_int_equal(mc->hb_rx.by_reason[TT_BFD_RX_TRUNCATED], 1);
+	meta.src_ip = WORKER_IP(2); /* no such worker */
+	assert_int_equal(tt_master_rx(N.m, &meta, buf, len, N.now), -ENOENT);
+	assert_int_equal(mc->hb_rx.by_reason[TT_BFD_RX_NO_SESSION], 1);
+	meta.dst_port = 9999;
+	meta.src_ip = WORKER_IP(0);
+	assert_int_equal(tt_master_rx(N.m, &meta, buf, len, N.now), -ENOENT);
+	assert_int_equal(mc->rx_bad_dst, 1);
+	/* Data channel: malformed, unknown flow, DATA of an epoch never accepted. */
+	{
+		struct tt_dcw_pkt d = {
+			.version = 1,
+			.type = TT_DCW_T_ACK,
+			.worker_id = 0,
+			.chan_idx = 0,
+			.epoch = 1,
+		};
+		uint8_t b[128];
+		size_t n = tt_dcw_build(&d, b, sizeof(b));
+		struct tt_udp_meta dm = {WORKER_IP(0), MASTER_IP, DC_BASE, TT_DCW_UDP_PORT, 64};
+
+		assert_int_equal(tt_master_rx(N.m, &dm, b, 20, N.now), -EPROTO);
+		assert_int_equal(mc->dc_parse.by_reason[TT_DCW_RX_TRUNCATED], 1);
+		dm.src_port = 1234;
+		assert_int_equal(tt_master_rx(N.m, &dm, b, n, N.now), -ENOENT);
+		assert_int_equal(mc->dc_rx_no_flow, 1);
+		dm.src_port = DC_BASE;
+		assert_int_equal(tt_master_rx(N.m, &dm, b, n, N.now), -ENOENT);
+		assert_int_equal(mc->dc_rx_no_incarnation, 1);
+		dm.src_port = DC_BASE + 1; /* flow of channel 1, header says 0 */
+		assert_int_equal(tt_master_rx(N.m, &dm, b, n, N.now), -ENOENT);
+		assert_int_equal(mc->dc_rx_id_mismatch, 1);
+	}
+}
+
+/*
+ * A new incarnation is refused while the old one, live, may still hold tasks:
+ * a CONNECT with epoch 2 for a live worker is ignored and counted.
+ */
+static void test_new_epoch_refused_while_live(void **state)
+{
+	struct tt_dcw_pkt d = {
+		.version = 1,
+		.type = TT_DCW_T_CONNECT,
+		.worker_id = 0,
+		.chan_idx = 0,
+		.window = 16,
+		.epoch = 2,
+		.seq = 5,
+		.nonce = 77,
+	};
+	uint8_t b[128];
+	size_t n = tt_dcw_build(&d, b, sizeof(b));
+	struct tt_udp_meta dm = {WORKER_IP(0), MASTER_IP, DC_BASE, TT_DCW_UDP_PORT, 64};
+	struct tt_master_peer_info pi;
+
+	(void)state;
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	assert_int_equal(tt_master_rx(N.m, &dm, b, n, N.now), -EAGAIN);
+	assert_int_equal(tt_master_counters(N.m)->connect_refused, 1);
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_int_equal(pi.epoch, 1);
+	assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+	advance(&N, MS(20));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+}
+
+/* The port's link goes down at the master: every worker is silenced and fences. */
+static void test_link_down(void **state)
+{
+	(void)state;
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	assert_int_equal(tt_master_link_down(N.m, N.now), 2 * K);
+	assert_true(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+	assert_true(tt_hb_is_disconnected(tt_master_hb(N.m, 1)));
+	advance(&N, MS(80));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tt_worker_counters(N.w[i])->fences, 1);
+		assert_int_equal(tt_worker_epoch(N.w[i]), 2);
+		assert_int_equal(tt_worker_state(N.w[i]), TT_WORKER_S_LIVE);
+	}
+	assert_int_equal(tt_master_counters(N.m)->workers_dead, 2);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	urcu_qsbr_register_thread();
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	urcu_qsbr_unregister_thread();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_config_refused, teardown),
+		cmocka_unit_test_teardown(test_bring_up, teardown),
+		cmocka_unit_test_teardown(test_tasks_commit_once, teardown),
+		cmocka_unit_test_teardown(test_cut_worker_side, teardown),
+		cmocka_unit_test_teardown(test_cut_master_side, teardown),
+		cmocka_unit_test_teardown(test_cut_worker_side_split, teardown),
+		cmocka_unit_test_teardown(test_cut_master_side_split, teardown),
+		cmocka_unit_test_teardown(test_cancel_delivered, teardown),
+		cmocka_unit_test_teardown(test_cancel_undeliverable, teardown),
+		cmocka_unit_test_teardown(test_stale_result_dropped, teardown),
+		cmocka_unit_test_teardown(test_stale_result_cancel_race, teardown),
+		cmocka_unit_test_teardown(test_rx_checks, teardown),
+		cmocka_unit_test_teardown(test_new_epoch_refused_while_live, teardown),
+		cmocka_unit_test_teardown(test_link_down, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
