@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TT_ALOG_H
+#define TT_ALOG_H
+
+/**
+ * @file
+ * tether-pmd's rte_log types, one per module (STYLE.md "Errors and logs"):
+ *
+ *   user.tether.app    the application: start-up, mode, data plane start and
+ *                      stop, pauses, a worker that exited
+ *   user.tether.hb     heartbeat sessions: Up, Down, silenced, timers changed
+ *   user.tether.dc     data channels: up, down (and why), cut, restored
+ *   user.tether.sched  workers and tasks: live, fenced, dead, re-joined,
+ *                      rescheduled (per task at DEBUG)
+ *   user.tether.port   ports (drivers/port.c), user.tether.rt the lcore
+ *                      runtime (drivers/runtime.c), and the drivers' others
+ *
+ * Levels: `--log-level='user.tether.*:info'` (EAL option). State changes are
+ * logged once each, at NOTICE, from the endpoints' timelines as the control
+ * module drains them (tt_alog_event()); per-task events at DEBUG.
+ *
+ * Execution context: any thread (rte_log is thread-safe).
+ */
+
+#include <rte_log.h>
+
+#include "fence.h"
+
+extern int tt_alog_app;
+extern int tt_alog_hb;
+extern int tt_alog_dc;
+extern int tt_alog_sched;
+
+/** Log on one of the types above: TT_LOG(hb, NOTICE, "worker %u up", id). */
+#define TT_LOG(type, level, fmt, ...)                                                              \
+	rte_log(RTE_LOG_##level, tt_alog_##type, "tether." #type ": " fmt "\n", ##__VA_ARGS__)
+
+/**
+ * Log one timeline event once, on the type of its module, at NOTICE for a
+ * state change and DEBUG for a per-task event.
+ *
+ * @param ev    the event.
+ * @param node  who recorded it, e.g. "master" or "worker 2".
+ */
+void tt_alog_event(const struct tt_fence_event *ev, const char *node);
+
+/**
+ * Describe an event in words: "channel 1 DOWN (cut)", "worker fenced: 3
+ * tasks aborted, action rejoin", ... without time or node.
+ *
+ * @return snprintf's result.
+ */
+int tt_alog_event_text(const struct tt_fence_event *ev, char *buf, size_t len);
+
+/** True for per-task events (TASK_START, TASK_RESULT, CANCEL_RX, RESCHEDULE, ...). */
+bool tt_alog_event_is_task(const struct tt_fence_event *ev);
+
+#endif /* TT_ALOG_H */

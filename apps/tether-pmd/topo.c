@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building the process's ports, endpoints and runtime from a configuration.
+ * See topo.h for the shapes; the rules checked here are the ones the config
+ * loader cannot know: which mode the file is used in, which lcores EAL has,
+ * which ports exist.
+ */
+#include "topo.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "app_log.h"
+#include "portinfo.h"
+
+/* Descriptors of a ring port: the demo's traffic is small and --no-huge memory is 256 MB. */
+#define RING_PAIR_DESC	512
+#define RING_PAIR_SLOTS 1024
+/* The MTU a port has unless told otherwise (Ethernet). */
+#define DEFAULT_MTU 1500
+/* Seconds from the Unix epoch to 2020-01-01: the origin of deployment workers' epochs. */
+#define EPOCH_ORIGIN_S 1577836800
+
+static int fail(char *err, size_t err_len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t err_len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err_len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/*
+ * A worker process's first epoch: seconds since 2020. A worker restarted by
+ * its supervisor after a fence must come back under a newer epoch than the
+ * one the master declared dead; a fence needs the session Up first, and
+ * bring-up at the RFC 5880 §6.8.3 slow rate takes at least a second, so two
+ * starts are always at least a second apart and the clock orders them.
+ */
+static uint32_t fresh_epoch(uint32_t previous)
+{
+	time_t now = time(NULL);
+	uint32_t e = now > EPOCH_ORIGIN_S ? (uint32_t)(now - EPOCH_ORIGIN_S) : 1;
+
+	return e > previous ? e : previous + 1;
+}
+
+int tt_topo_check_mode(const struct tt_app_config *cfg, enum tt_args_mode mode, char *err,
+		       size_t err_len)
+{
+	enum tt_cfg_role want;
+
+	switch (mode) {
+	case TT_ARGS_MODE_MASTER:
+		want = TT_CFG_ROLE_MASTER;
+		break;
+	case TT_ARGS_MODE_WORKER:
+		want = TT_CFG_ROLE_WORKER;
+		break;
+	default:
+		want = TT_CFG_ROLE_DEMO;
+		break;
+	}
+	if (cfg->role == want)
+		return 0;
+	if (want == TT_CFG_ROLE_DEMO)
+		return fail(err, err_len, -EINVAL,
+			    "%s: [node] role = %s: without --role the master and its workers run "
+			    "in this process and need role = demo; for this file use --role %s",
+			    cfg->source, tt_cfg_role_name(cfg->role), tt_cfg_role_name(cfg->role));
+	return fail(err, err_len, -EINVAL, "%s: [node] role = %s, but --role %s was given",
+		    cfg->source, tt_cfg_role_name(cfg->role), tt_args_mode_name(mode));
+}
+
+static int check_lcores(const struct tt_app_config *cfg, char *err, size_t err_len)
+{
+	unsigned int lc = cfg->lcores.hb_lcore;
+
+	if (cfg->lcores.layout != TT_CFG_LAYOUT_COMBINED || cfg->lcores.dc_lcore != lc)
+		return fail(err, err_len, -EINVAL,
+			    "%s: [lcores] layout = %s (hb_lcore %u, dc_lcore %u): this runtime "
+			    "runs the combined layout only (hb_lcore = dc_lcore): an endpoint is "
+			    "driven by one thread (drivers/runtime.h)",
+			    cfg->source, tt_cfg_layout_name(cfg->lcores.layout), lc,
+			    cfg->lcores.dc_lcore);
+	if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore())
+		return fail(err, err_len, -EINVAL,
+			    "%s: [lcores] hb_lcore = %u: not a worker lcore of this process "
+			    "(EAL main lcore %u, %u lcores in -l): give EAL -l with lcore %u, or "
+			    "change the file",
+			    cfg->source, lc, rte_get_main_lcore(), rte_lcore_count(), lc);
+	return 0;
+}
+
+static int init_port(struct tt_topo *t, uint16_t port_id, uint16_t queues, char *err,
+		     size_t err_len)
+{
+	struct tt_port_conf pc = {
+		.nb_rxq = queues,
+		.nb_txq = queues,
+		.nb_rxd = RING_PAIR_DESC,
+		.nb_txd = RING_PAIR_DESC,
+	};
+	struct tt_port *p = &t->ports[t->n_ports];
+	int ret;
+
+	if (t->mode == TT_ARGS_MODE_MASTER || t->mode == TT_ARGS_MODE_WORKER)
+		pc.nb_rxd = pc.nb_txd = 0; /* a NIC: the default ring sizes */
+	ret = tt_port_init(p, port_id, &pc);
+	if (ret < 0)
+		return fail(err, err_len, ret, "port %u: configuration failed: %s", port_id,
+			    strerror(-ret));
+	t->n_ports++;
+	return 0;
+}
+
+static int start_ports(struct tt_topo *t, char *err, size_t err_len)
+{
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < t->n_ports; i++) {
+		ret = tt_port_start(&t->ports[i]);
+		if (ret < 0)
+			return fail(err, err_len, ret, "port %u (%s): start failed: %s",
+				    t->ports[i].port_id, t->ports[i].name, strerror(-ret));
+	}
+	return 0;
+}
+
+/* The demo's links: ring pair i joins the master's port i to worker i's only port. */
+static int make_ring_ports(struct tt_topo *t, char *err, size_t err_len)
+{
+	const struct tt_app_config *cfg = t->cfg;
+	uint32_t i;
+	int ret;
+
+	if (cfg->n_workers == 0 || cfg->n_workers > TT_RT_MAX_EPS - 1)
+		return fail(err, err_len, -EINVAL,
+			    "%s: [workers]: %" PRIu32 " workers; the in-process topology runs "
+			    "1..%u",
+			    cfg->source, cfg->n_workers, TT_RT_MAX_EPS - 1);
+	for (i = 0; i < cfg->n_workers; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "tt%" PRIu32, i);
+		ret = tt_port_ring_pair_create(&t->pairs[i], name, 1, RING_PAIR_SLOTS,
+					       SOCKET_ID_ANY);
+		if (ret < 0)
+			return fail(err, err_len, ret, "ring pair %s: %s", name, strerror(-ret));
+		t->n_pairs++;
+		ret = init_port(t, t->pairs[i].port_id[0], 1, err, err_len);
+		if (ret == 0)
+			ret = init_port(t, t->pairs[i].port_id[1], 1, err, err_len);
+		if (ret < 0)
+			return ret;
+	}
+	return start_ports(t, err, err_len);
+}
+
+/* A deployment's one port: found or created as [port] says, then MAC and MTU applied. */
+static int make_nic_port(struct tt_topo *t, char *err, size_t err_len)
+{
+	const struct tt_cfg_port *pc = &t->cfg->port;
+	char msg[256];
+	uint16_t port_id = pc->port_id;
+	int ret;
+
+	switch (pc->kind) {
+	case TT_CFG_PORT_PORT_ID:
+		if (!tt_pinfo_valid(port_id))
+			return fail(err, err_len, -EINVAL,
+				    "%s: [port] port_id = %u: no such ethdev port; add it with EAL "
+				    "-a or --vdev, or name the device with pci or vdev",
+				    t->cfg->source, port_id);
+		break;
+	case TT_CFG_PORT_PCI:
+	case TT_CFG_PORT_VDEV:
+		ret = tt_pinfo_open(pc->dev, pc->kind == TT_CFG_PORT_VDEV, &port_id, msg,
+				    sizeof(msg));
+		if (ret < 0)
+			return fail(err, err_len, -EINVAL, "%s: [port] dev = %s: %s",
+				    t->cfg->source, pc->dev, msg);
+		break;
+	default:
+		return fail(err, err_len, -EINVAL,
+			    "%s: [port] kind = %s: ring ports exist only in-process (run "
+			    "without --role)",
+			    t->cfg->source, tt_cfg_port_kind_name(pc->kind));
+	}
+	ret = init_port(t, port_id, pc->queues, err, err_len);
+	if (ret < 0)
+		return ret;
+	if (pc->has_mac) {
+		ret = tt_pinfo_set_mac(port_id, pc->mac.addr_bytes);
+		if (ret < 0)
+			return fail(err, err_len, ret, "%s: [port] mac: port %u refused it: %s",
+				    t->cfg->source, port_id, strerror(-ret));
+		t->ports[0].mac = pc->mac;
+	}
+	if (pc->mtu != DEFAULT_MTU) {
+		ret = tt_pinfo_set_mtu(port_id, pc->mtu);
+		if (ret < 0)
+			return fail(err, err_len, ret,
+				    "%s: [port] mtu = %u: port %u refused it: %s", t->cfg->source,
+				    pc->mtu, port_id, strerror(-ret));
+	}
+	return start_ports(t, err, err_len);
+}
+
+static void add_static(struct tt_topo *t, uint32_t ep, uint32_t ip,
+		       const struct rte_ether_addr *mac, uint16_t port_idx)
+{
+	struct tt_rt_ep_config *e = &t->epcfg[ep];
+	struct tt_rt_neigh_static *s = &t->statics[ep][e->n_static++];
+
+	s->ip = ip;
+	memcpy(s->mac, mac->addr_bytes, sizeof(s->mac));
+	s->port_idx = port_idx;
+	e->statics = t->statics[ep];
+}
+
+static void add_cfg_statics(struct tt_topo *t, uint32_t ep)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->cfg->net.n_neigh; i++)
+		add_static(t, ep, t->cfg->net.neigh[i].ip, &t->cfg->net.neigh[i].mac, 0);
+}
+
+/*
+ * The MAC an endpoint uses on a port: the port's own, or (ring ports have
+ * none) a locally administered unicast one made from the port id. Set
+ * explicitly in the runtime configuration, so that the static neighbour
+ * entries of the other end name the same address.
+ */
+static struct rte_ether_addr port_mac(const struct tt_port *p)
+{
+	static const struct rte_ether_addr zero;
+	struct rte_ether_addr m = p->mac;
+
+	if (memcmp(&m, &zero, sizeof(m)) == 0) {
+		m.addr_bytes[0] = 0x02; /* locally administered, unicast */
+		m.addr_bytes[1] = 0x74;
+		m.addr_bytes[2] = 0x74;
+		m.addr_bytes[3] = 0x00;
+		m.addr_bytes[4] = (uint8_t)(p->port_id >> 8);
+		m.addr_bytes[5] = (uint8_t)p->port_id;
+	}
+	return m;
+}
+
+static void set_port(struct tt_rt_ep_config *e, const struct tt_port *p, bool steer)
+{
+	struct tt_rt_port_config *pc = &e->ports[e->n_ports++];
+	struct rte_ether_addr mac = port_mac(p);
+
+	memcpy(pc->mac, mac.addr_bytes, sizeof(pc->mac));
+	pc->port = p;
+	pc->queue = 0;
+	pc->try_hb_steer = steer;
+	pc->hb_queue = steer ? 1 : 0;
+}
+
+static void name_ep(struct tt_topo *t, uint32_t ep, enum tt_rt_role role, uint32_t worker_id)
+{
+	t->ep[ep].role = role;
+	t->ep[ep].worker_id = worker_id;
+	if (role == TT_RT_ROLE_MASTER)
+		snprintf(t->ep[ep].name, sizeof(t->ep[ep].name), "master");
+	else
+		snprintf(t->ep[ep].name, sizeof(t->ep[ep].name), "worker %" PRIu32, worker_id);
+}
+
+static int master_ep(struct tt_topo *t, uint32_t ep, char *err, size_t err_len)
+{
+	struct tt_rt_ep_config *e = &t->epcfg[ep];
+
+	e->role = TT_RT_ROLE_MASTER;
+	if (tt_cfg_to_master(t->cfg, &e->master) != 0)
+		return fail(err, err_len, -EINVAL, "%s: [node] role = %s cannot run a master",
+			    t->cfg->source, tt_cfg_role_name(t->cfg->role));
+	e->master.sched_log = t->sched_log;
+	e->master.sched_log_cap = TT_TOPO_SCHED_LOG_CAP;
+	e->master.seed = rte_rdtsc() ^ 0x6d617374ull;
+	e->shim_seed = e->master.seed + 1;
+	name_ep(t, ep, TT_RT_ROLE_MASTER, 0);
+	t->master_ep = ep;
+	return 0;
+}
+
+static int worker_ep(struct tt_topo *t, uint32_t ep, unsigned int idx, char *err, size_t err_len)
+{
+	struct tt_rt_ep_config *e = &t->epcfg[ep];
+
+	e->role = TT_RT_ROLE_WORKER;
+	if (tt_cfg_to_worker(t->cfg, idx, &e->worker) != 0)
+		return fail(err, err_len, -EINVAL, "%s: no worker %u to run", t->cfg->source, idx);
+	e->worker.seed = rte_rdtsc() ^ ((uint64_t)idx << 32) ^ 0x776f726bull;
+	e->shim_seed = e->worker.seed + 1;
+	name_ep(t, ep, TT_RT_ROLE_WORKER, e->worker.worker_id);
+	return 0;
+}
+
+static int build_eps(struct tt_topo *t, char *err, size_t err_len)
+{
+	const struct tt_app_config *cfg = t->cfg;
+	uint32_t i;
+	int ret;
+
+	t->master_ep = TT_TOPO_NO_EP;
+	if (t->mode == TT_ARGS_MODE_MASTER || t->mode == TT_ARGS_MODE_WORKER) {
+		/* [port] hb_steer: heartbeats to RX queue 1 by rte_flow (software dispatch if
+		 * refused). */
+		bool steer = cfg->port.hb_steer && cfg->port.queues >= 2;
+
+		ret = t->mode == TT_ARGS_MODE_MASTER ? master_ep(t, 0, err, err_len)
+						     : worker_ep(t, 0, 0, err, err_len);
+		if (ret < 0)
+			return ret;
+		if (t->mode == TT_ARGS_MODE_WORKER)
+			t->epcfg[0].worker.epoch = fresh_epoch(0);
+		set_port(&t->epcfg[0], &t->ports[0], steer);
+		add_cfg_statics(t, 0);
+		t->n_eps = 1;
+		return 0;
+	}
+	ret = master_ep(t, 0, err, err_len);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < cfg->n_workers; i++) {
+		const struct tt_port *mside = &t->ports[2 * i];
+		const struct tt_port *wside = &t->ports[2 * i + 1];
+		struct rte_ether_addr mmac = port_mac(mside);
+		struct rte_ether_addr wmac = port_mac(wside);
+
+		ret = worker_ep(t, 1 + i, i, err, err_len);
+		if (ret < 0)
+			return ret;
+		set_port(&t->epcfg[0], mside, false);
+		add_static(t, 0, cfg->workers[i].ip, &wmac, (uint16_t)i);
+		set_port(&t->epcfg[1 + i], wside, false);
+		add_static(t, 1 + i, cfg->net.ip, &mmac, 0);
+	}
+	t->n_eps = 1 + cfg->n_workers;
+	return 0;
+}
+
+static int build_rt(struct tt_topo *t, char *err, size_t err_len)
+{
+	char msg[512];
+
+	t->rt = tt_rt_create(&t->rtcfg, msg, sizeof(msg));
+	if (t->rt == NULL) {
+		int e = errno;
+
+		return fail(err, err_len, e == EINVAL || e == ENOTSUP ? -EINVAL : -e,
+			    "%s: the runtime refused the configuration: %s", t->cfg->source, msg);
+	}
+	t->generation++;
+	return 0;
+}
+
+int tt_topo_create(struct tt_topo *t, enum tt_args_mode mode, const struct tt_app_config *cfg,
+		   char *err, size_t err_len)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t->mode = mode;
+	t->cfg = cfg;
+	t->master_ep = TT_TOPO_NO_EP;
+	ret = tt_topo_check_mode(cfg, mode, err, err_len);
+	if (ret == 0)
+		ret = check_lcores(cfg, err, err_len);
+	if (ret < 0)
+		return ret;
+	ret = tt_tsc_clock_init(&t->clock, 0);
+	if (ret < 0)
+		return fail(err, err_len, ret, "TSC clock: no TSC frequency");
+	t->sched_log = calloc(TT_TOPO_SCHED_LOG_CAP, sizeof(*t->sched_log));
+	if (t->sched_log == NULL)
+		return fail(err, err_len, -ENOMEM, "out of memory for the scheduler log");
+
+	if (mode == TT_ARGS_MODE_MASTER || mode == TT_ARGS_MODE_WORKER)
+		ret = make_nic_port(t, err, err_len);
+	else
+		ret = make_ring_ports(t, err, err_len);
+	if (ret == 0)
+		ret = build_eps(t, err, err_len);
+	if (ret == 0) {
+		t->rtcfg.lcore_id = cfg->lcores.hb_lcore;
+		t->rtcfg.layout = TT_RT_LAYOUT_COMBINED;
+		t->rtcfg.poll_mode = cfg->lcores.poll_mode == TT_CFG_POLL_BACKOFF
+					     ? TT_RT_POLL_BACKOFF
+					     : TT_RT_POLL_POLL;
+		t->rtcfg.idle_passes = cfg->lcores.idle_passes;
+		t->rtcfg.sleep_max_us = cfg->lcores.sleep_max_us;
+		t->rtcfg.clock = &t->clock;
+		t->rtcfg.n_eps = t->n_eps;
+		t->rtcfg.eps = t->epcfg;
+		ret = build_rt(t, err, err_len);
+	}
+	if (ret < 0) {
+		tt_topo_destroy(t);
+		return ret;
+	}
+	TT_LOG(app, INFO, "%s: %" PRIu32 " endpoint(s) on lcore %u, %u port(s), config %s",
+	       tt_args_mode_name(mode), t->n_eps, t->rtcfg.lcore_id, t->n_ports, cfg->source);
+	return 0;
+}
+
+void tt_topo_destroy(struct tt_topo *t)
+{
+	uint16_t i;
+
+	tt_rt_destroy(t->rt);
+	t->rt = NULL;
+	/* Every port of a link stops before any is closed: RX queues hold the peer's mbufs. */
+	for (i = 0; i < t->n_ports; i++)
+		if (t->ports[i].started)
+			tt_port_stop(&t->ports[i]);
+	for (i = 0; i < t->n_pairs; i++)
+		tt_port_ring_pair_destroy(&t->pairs[i]);
+	for (i = 0; i < t->n_ports; i++)
+		tt_port_fini(&t->ports[i]);
+	t->n_ports = 0;
+	t->n_pairs = 0;
+	free(t->sched_log);
+	t->sched_log = NULL;
+}
+
+/*
+ * A fresh runtime after a stop: the old one cannot run again. Workers take
+ * a newer epoch than the one they last ran under, so that a master that
+ * still remembers them accepts the new incarnation once it declares the old
+ * one dead.
+ */
+static int rebuild(struct tt_topo *t, char *err, size_t err_len)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n_eps; i++) {
+		struct tt_rt_ep_view v;
+
+		if (t->epcfg[i].role != TT_RT_ROLE_WORKER)
+			continue;
+		if (tt_rt_ep(t->rt, i, &v) == 0 && v.worker != NULL)
+			t->epcfg[i].worker.epoch = t->mode == TT_ARGS_MODE_WORKER
+							   ? fresh_epoch(tt_worker_epoch(v.worker))
+							   : tt_worker_epoch(v.worker) + 1;
+	}
+	tt_rt_destroy(t->rt);
+	t->rt = NULL;
+	return build_rt(t, err, err_len);
+}
+
+int tt_topo_start(struct tt_topo *t, char *err, size_t err_len)
+{
+	int ret;
+
+	if (t->rt != NULL && tt_rt_state(t->rt) == TT_RT_S_RUNNING)
+		return -EALREADY;
+	if (t->rt == NULL || tt_rt_state(t->rt) == TT_RT_S_STOPPED) {
+		ret = rebuild(t, err, err_len);
+		if (ret < 0)
+			return ret;
+	}
+	ret = tt_rt_start(t->rt);
+	if (ret < 0)
+		return fail(err, err_len, ret, "lcore %u: start failed: %s", tt_rt_lcore(t->rt),
+			    strerror(-ret));
+	TT_LOG(app, NOTICE, "data plane started on lcore %u (runtime %" PRIu32 ")",
+	       tt_rt_lcore(t->rt), t->generation);
+	return 0;
+}
+
+int tt_topo_stop(struct tt_topo *t)
+{
+	int ret;
+
+	if (t->rt == NULL)
+		return -EALREADY;
+	ret = tt_rt_stop(t->rt);
+	if (ret == 0)
+		TT_LOG(app, NOTICE, "data plane stopped on lcore %u", tt_rt_lcore(t->rt));
+	return ret;
+}
+
+bool tt_topo_running(const struct tt_topo *t)
+{
+	return t->rt != NULL && tt_rt_running(t->rt);
+}
+
+uint32_t tt_topo_worker_ep(const struct tt_topo *t, uint32_t worker_id)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n_eps; i++)
+		if (t->ep[i].role == TT_RT_ROLE_WORKER && t->ep[i].worker_id == worker_id)
+			return i;
+	return TT_TOPO_NO_EP;
+}
+
+uint32_t tt_topo_worker_ids(const struct tt_topo *t, uint32_t *ids, uint32_t cap)
+{
+	uint32_t i;
+
+	if (t->master_ep == TT_TOPO_NO_EP) {
+		if (cap > 0 && t->n_eps > 0)
+			ids[0] = t->ep[0].worker_id;
+		return t->n_eps > 0 ? 1 : 0;
+	}
+	for (i = 0; i < t->cfg->n_workers && i < cap; i++)
+		ids[i] = t->cfg->workers[i].worker_id;
+	return t->cfg->n_workers;
+}
+
+uint16_t tt_topo_port_ids(const struct tt_topo *t, uint16_t *ids, uint16_t cap)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->n_ports && i < cap; i++)
+		ids[i] = t->ports[i].port_id;
+	return t->n_ports;
+}
+
+int tt_topo_port_owner(const struct tt_topo *t, uint16_t port_id, uint32_t *ep, uint16_t *port_idx)
+{
+	uint32_t e;
+	uint16_t p;
+
+	for (e = 0; e < t->n_eps; e++) {
+		for (p = 0; p < t->epcfg[e].n_ports; p++) {
+			if (t->epcfg[e].ports[p].port->port_id == port_id) {
+				*ep = e;
+				*port_idx = p;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+tt_ns_t tt_topo_now(const struct tt_topo *t)
+{
+	return tt_tsc_now((void *)&t->clock);
+}
