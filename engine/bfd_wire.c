@@ -8,6 +8,9 @@
 
 #include <string.h>
 
+#include "tt_bytes.h"
+#include "tt_names.h"
+
 /* RFC 5880 §4.1 byte 1 flag bits, after the 2-bit State. */
 #define BFD_FLAG_P 0x20
 #define BFD_FLAG_F 0x10
@@ -61,53 +64,29 @@ static const char *const reject_rules[TT_BFD_RX_REJECT_MAX] = {
 };
 /* clang-format on */
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Table lookup with a printable fallback: values off the table (reserved
- * diagnostics, corrupt input) must still print. */
-static const char *name_or_unknown(const char *const *tab, size_t n, unsigned int v)
-{
-	if (v < n && tab[v] != NULL)
-		return tab[v];
-	return "unknown";
-}
-
 const char *tt_bfd_state_name(unsigned int state)
 {
-	return name_or_unknown(state_names, ARRAY_LEN(state_names), state);
+	return TT_NAME_AT(state_names, state, "unknown");
 }
 
 const char *tt_bfd_diag_name(unsigned int diag)
 {
-	return name_or_unknown(diag_names, ARRAY_LEN(diag_names), diag);
+	return TT_NAME_AT(diag_names, diag, "unknown");
 }
 
 const char *tt_bfd_auth_type_name(unsigned int type)
 {
-	return name_or_unknown(auth_type_names, ARRAY_LEN(auth_type_names), type);
+	return TT_NAME_AT(auth_type_names, type, "unknown");
 }
 
 const char *tt_bfd_rx_reject_name(unsigned int reason)
 {
-	return name_or_unknown(reject_names, ARRAY_LEN(reject_names), reason);
+	return TT_NAME_AT(reject_names, reason, "unknown");
 }
 
 const char *tt_bfd_rx_reject_rule(unsigned int reason)
 {
-	return name_or_unknown(reject_rules, ARRAY_LEN(reject_rules), reason);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	return TT_NAME_AT(reject_rules, reason, "unknown");
 }
 
 /*
@@ -157,7 +136,7 @@ static bool parse_auth(const uint8_t *sec, size_t sec_len, struct tt_bfd_auth *a
 	}
 	/* §4.3/4.4: sec[3] is Reserved, "ignored on receipt". */
 	a->key_id = sec[2];
-	a->seq = get_be32(sec + 4);
+	a->seq = tt_get_be32(sec + 4);
 	memcpy(a->data, sec + BFD_AUTH_DIGEST_OFF, digest_len);
 	return true;
 }
@@ -188,11 +167,11 @@ enum tt_bfd_rx_reject tt_bfd_parse(const uint8_t *buf, size_t len, struct tt_bfd
 	c.multipoint = (buf[1] & BFD_FLAG_M) != 0;
 	c.detect_mult = buf[2];
 	c.length = buf[3];
-	c.my_disc = get_be32(buf + 4);
-	c.your_disc = get_be32(buf + 8);
-	c.desired_min_tx_us = get_be32(buf + 12);
-	c.required_min_rx_us = get_be32(buf + 16);
-	c.required_min_echo_rx_us = get_be32(buf + 20);
+	c.my_disc = tt_get_be32(buf + 4);
+	c.your_disc = tt_get_be32(buf + 8);
+	c.desired_min_tx_us = tt_get_be32(buf + 12);
+	c.required_min_rx_us = tt_get_be32(buf + 16);
+	c.required_min_echo_rx_us = tt_get_be32(buf + 20);
 
 	/* §6.8.6: "If the version number is not correct (1), the packet MUST be
 	 * discarded." */
@@ -299,11 +278,11 @@ size_t tt_bfd_build(const struct tt_bfd_ctrl *pkt, uint8_t *buf, size_t cap)
 			   (pkt->multipoint ? BFD_FLAG_M : 0));
 	buf[2] = pkt->detect_mult;
 	buf[3] = (uint8_t)total;
-	put_be32(buf + 4, pkt->my_disc);
-	put_be32(buf + 8, pkt->your_disc);
-	put_be32(buf + 12, pkt->desired_min_tx_us);
-	put_be32(buf + 16, pkt->required_min_rx_us);
-	put_be32(buf + 20, pkt->required_min_echo_rx_us);
+	tt_put_be32(buf + 4, pkt->my_disc);
+	tt_put_be32(buf + 8, pkt->your_disc);
+	tt_put_be32(buf + 12, pkt->desired_min_tx_us);
+	tt_put_be32(buf + 16, pkt->required_min_rx_us);
+	tt_put_be32(buf + 20, pkt->required_min_echo_rx_us);
 	if (!pkt->auth_present)
 		return total;
 
@@ -319,7 +298,7 @@ size_t tt_bfd_build(const struct tt_bfd_ctrl *pkt, uint8_t *buf, size_t cap)
 	/* §4.3/4.4: Reserved "MUST be set to zero on transmit", then Sequence
 	 * Number and the digest as given (the auth module computes it later). */
 	sec[3] = 0;
-	put_be32(sec + 4, pkt->auth.seq);
+	tt_put_be32(sec + 4, pkt->auth.seq);
 	memcpy(sec + BFD_AUTH_DIGEST_OFF, pkt->auth.data, auth_len - BFD_AUTH_DIGEST_OFF);
 	return total;
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_names.h"
+
 /* Happens-before edges for ThreadSanitizer (see chan_table.h); nothing otherwise. */
 #ifdef TT_CTAB_TSAN
 char tt_ctab_tsan_qs;
@@ -56,9 +58,7 @@ static const char *const wstate_names[] = {
 
 const char *tt_ctab_wstate_name(enum tt_ctab_wstate s)
 {
-	if ((unsigned)s >= TT_CTAB_WS_COUNT)
-		return "?";
-	return wstate_names[s];
+	return TT_NAME_AT(wstate_names, s, "?");
 }
 
 static void count(_Atomic uint64_t *c)

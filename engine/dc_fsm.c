@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_names.h"
+
 #define IPV4_HDR_LEN	 20
 #define UDP_HDR_LEN	 8
 #define MTU_MIN		 576  /* RFC 791: every IPv4 host accepts 576-byte datagrams */
@@ -147,17 +149,17 @@ static const char *const role_names[TT_DC_ROLE_COUNT] = {
 
 const char *tt_dc_state_name(unsigned int state)
 {
-	return state < TT_DC_S_COUNT ? state_names[state] : "?";
+	return TT_NAME_AT(state_names, state, "?");
 }
 
 const char *tt_dc_event_name(unsigned int type)
 {
-	return type < TT_DC_EV_COUNT ? event_names[type] : "?";
+	return TT_NAME_AT(event_names, type, "?");
 }
 
 const char *tt_dc_down_reason_name(unsigned int reason)
 {
-	return reason < TT_DC_DOWN_COUNT ? down_names[reason] : "?";
+	return TT_NAME_AT(down_names, reason, "?");
 }
 
 uint8_t tt_dc_down_reason_pkt(unsigned int reason)
@@ -167,17 +169,17 @@ uint8_t tt_dc_down_reason_pkt(unsigned int reason)
 
 const char *tt_dc_rx_reject_name(unsigned int reason)
 {
-	return reason < TT_DC_RX_REJECT_MAX ? reject_names[reason] : "?";
+	return TT_NAME_AT(reject_names, reason, "?");
 }
 
 const char *tt_dc_rx_reject_rule(unsigned int reason)
 {
-	return reason < TT_DC_RX_REJECT_MAX ? reject_rules[reason] : "?";
+	return TT_NAME_AT(reject_rules, reason, "?");
 }
 
 const char *tt_dc_role_name(unsigned int role)
 {
-	return role < TT_DC_ROLE_COUNT ? role_names[role] : "?";
+	return TT_NAME_AT(role_names, role, "?");
 }
 
 const char *tt_dc_action_name(unsigned int action_flag)

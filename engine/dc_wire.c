@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+#include "tt_bytes.h"
+#include "tt_names.h"
+
 /* Byte offsets of the header fields (the table in dc_wire.h). */
 #define OFF_VERSION	0
 #define OFF_TYPE	1
@@ -72,54 +75,17 @@ static const char *const reject_rules[TT_DCW_RX_REJECT_MAX] = {
 
 const char *tt_dcw_type_name(unsigned int type)
 {
-	if (type >= TT_DCW_T_MAX || type_names[type] == NULL)
-		return "?";
-	return type_names[type];
+	return TT_NAME_AT(type_names, type, "?");
 }
 
 const char *tt_dcw_rx_reject_name(unsigned int reason)
 {
-	return reason < TT_DCW_RX_REJECT_MAX ? reject_names[reason] : "?";
+	return TT_NAME_AT(reject_names, reason, "?");
 }
 
 const char *tt_dcw_rx_reject_rule(unsigned int reason)
 {
-	return reason < TT_DCW_RX_REJECT_MAX ? reject_rules[reason] : "?";
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
+	return TT_NAME_AT(reject_rules, reason, "?");
 }
 
 size_t tt_dcw_wire_len(const struct tt_dcw_pkt *pkt)
@@ -176,19 +142,19 @@ static enum tt_dcw_rx_reject parse(const uint8_t *buf, size_t len,
 	p.type = buf[OFF_TYPE];
 	p.flags = buf[OFF_FLAGS];
 	p.mac_key_id = buf[OFF_KEY_ID];
-	p.worker_id = get32(buf + OFF_WORKER);
-	p.chan_idx = get16(buf + OFF_CHAN);
-	p.window = get16(buf + OFF_WINDOW);
-	p.epoch = get32(buf + OFF_EPOCH);
-	p.seq = get32(buf + OFF_SEQ);
-	p.ack = get32(buf + OFF_ACK);
-	p.sack = get64(buf + OFF_SACK);
-	p.nonce = get64(buf + OFF_NONCE);
-	p.msg_id = get32(buf + OFF_MSG_ID);
-	p.msg_len = get32(buf + OFF_MSG_LEN);
-	p.seg_off = get32(buf + OFF_SEG_OFF);
-	p.payload_len = get16(buf + OFF_PAYLOAD_LEN);
-	p.reserved = get16(buf + OFF_RESERVED);
+	p.worker_id = tt_get_be32(buf + OFF_WORKER);
+	p.chan_idx = tt_get_be16(buf + OFF_CHAN);
+	p.window = tt_get_be16(buf + OFF_WINDOW);
+	p.epoch = tt_get_be32(buf + OFF_EPOCH);
+	p.seq = tt_get_be32(buf + OFF_SEQ);
+	p.ack = tt_get_be32(buf + OFF_ACK);
+	p.sack = tt_get_be64(buf + OFF_SACK);
+	p.nonce = tt_get_be64(buf + OFF_NONCE);
+	p.msg_id = tt_get_be32(buf + OFF_MSG_ID);
+	p.msg_len = tt_get_be32(buf + OFF_MSG_LEN);
+	p.seg_off = tt_get_be32(buf + OFF_SEG_OFF);
+	p.payload_len = tt_get_be16(buf + OFF_PAYLOAD_LEN);
+	p.reserved = tt_get_be16(buf + OFF_RESERVED);
 
 	if (p.version != TT_DCW_VERSION)
 		return TT_DCW_RX_VERSION;
@@ -241,19 +207,19 @@ size_t tt_dcw_build(const struct tt_dcw_pkt *pkt, uint8_t *buf, size_t cap)
 	buf[OFF_TYPE] = pkt->type;
 	buf[OFF_FLAGS] = pkt->flags;
 	buf[OFF_KEY_ID] = pkt->mac_key_id;
-	put32(buf + OFF_WORKER, pkt->worker_id);
-	put16(buf + OFF_CHAN, pkt->chan_idx);
-	put16(buf + OFF_WINDOW, pkt->window);
-	put32(buf + OFF_EPOCH, pkt->epoch);
-	put32(buf + OFF_SEQ, pkt->seq);
-	put32(buf + OFF_ACK, pkt->ack);
-	put64(buf + OFF_SACK, pkt->sack);
-	put64(buf + OFF_NONCE, pkt->nonce);
-	put32(buf + OFF_MSG_ID, pkt->msg_id);
-	put32(buf + OFF_MSG_LEN, pkt->msg_len);
-	put32(buf + OFF_SEG_OFF, pkt->seg_off);
-	put16(buf + OFF_PAYLOAD_LEN, pkt->payload_len);
-	put16(buf + OFF_RESERVED, pkt->reserved);
+	tt_put_be32(buf + OFF_WORKER, pkt->worker_id);
+	tt_put_be16(buf + OFF_CHAN, pkt->chan_idx);
+	tt_put_be16(buf + OFF_WINDOW, pkt->window);
+	tt_put_be32(buf + OFF_EPOCH, pkt->epoch);
+	tt_put_be32(buf + OFF_SEQ, pkt->seq);
+	tt_put_be32(buf + OFF_ACK, pkt->ack);
+	tt_put_be64(buf + OFF_SACK, pkt->sack);
+	tt_put_be64(buf + OFF_NONCE, pkt->nonce);
+	tt_put_be32(buf + OFF_MSG_ID, pkt->msg_id);
+	tt_put_be32(buf + OFF_MSG_LEN, pkt->msg_len);
+	tt_put_be32(buf + OFF_SEG_OFF, pkt->seg_off);
+	tt_put_be16(buf + OFF_PAYLOAD_LEN, pkt->payload_len);
+	tt_put_be16(buf + OFF_RESERVED, pkt->reserved);
 	if (pkt->payload_len > 0)
 		memcpy(buf + TT_DCW_HDR_LEN, pkt->payload, pkt->payload_len);
 	if (pkt->flags & TT_DCW_F_MAC)

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_names.h"
+
 #define EVQ_CACHE_LINE 64
 
 struct evq_cell {
@@ -48,9 +50,7 @@ static const char *const type_names[] = {
 
 const char *tt_evq_type_name(enum tt_evq_type type)
 {
-	if ((unsigned)type >= TT_EVQ_EV_COUNT)
-		return "?";
-	return type_names[type];
+	return TT_NAME_AT(type_names, type, "?");
 }
 
 struct tt_evq *tt_evq_create(uint32_t capacity)

@@ -14,6 +14,7 @@
 #include "dc_fsm.h"
 #include "scheduler.h"
 #include "task_msg.h"
+#include "tt_names.h"
 
 static const char *const route_names[] = {
 #define TT_X(name, str) #name,
@@ -23,7 +24,7 @@ static const char *const route_names[] = {
 
 const char *tt_fence_route_name(unsigned int route)
 {
-	return route < TT_FENCE_ROUTE_MAX ? route_names[route] : "?";
+	return TT_NAME_AT(route_names, route, "?");
 }
 
 int tt_fence_assoc_init(struct tt_fence_assoc *a, const struct tt_fence_assoc_config *cfg)
@@ -180,7 +181,7 @@ static const char *const event_names[] = {
 
 const char *tt_fence_event_name(unsigned int kind)
 {
-	return kind < TT_FENCE_EV_MAX ? event_names[kind] : "?";
+	return TT_NAME_AT(event_names, kind, "?");
 }
 
 #define TL_CAP_MAX (1u << 30)

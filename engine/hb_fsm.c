@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "hb_fsm.h"
+#include "tt_names.h"
+#include "tt_rand.h"
 
 #define SLOW_TX_MIN_US 1000000u /* RFC 5880 §6.8.3: one second */
 
@@ -41,17 +43,17 @@ static const char *const role_names[] = {
 
 const char *tt_hb_state_name(unsigned int state)
 {
-	return state < TT_HB_S_COUNT ? state_names[state] : "?";
+	return TT_NAME_AT(state_names, state, "?");
 }
 
 const char *tt_hb_event_name(unsigned int type)
 {
-	return type < TT_HB_EV_COUNT ? event_names[type] : "?";
+	return TT_NAME_AT(event_names, type, "?");
 }
 
 const char *tt_hb_role_name(unsigned int role)
 {
-	return role < TT_HB_ROLE_COUNT ? role_names[role] : "?";
+	return TT_NAME_AT(role_names, role, "?");
 }
 
 const char *tt_hb_action_name(unsigned int action_flag)
@@ -62,16 +64,6 @@ const char *tt_hb_action_name(unsigned int action_flag)
 	TT_HB_ACTIONS(TT_X)
 #undef TT_X
 	return "?";
-}
-
-/* splitmix64: small, seedable, deterministic; quality is ample for jitter. */
-static uint64_t prng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
 }
 
 static uint32_t max_u32(uint32_t a, uint32_t b)
@@ -130,7 +122,7 @@ static tt_ns_t jittered(struct tt_hb_session *s, tt_ns_t interval_ns)
 {
 	uint64_t lo_ppm = s->detect_mult == 1 ? 100000 : 0;
 	uint64_t hi_ppm = 250000;
-	uint64_t ppm = lo_ppm + prng_next(&s->prng) % (hi_ppm - lo_ppm + 1);
+	uint64_t ppm = lo_ppm + tt_rand_next(&s->prng) % (hi_ppm - lo_ppm + 1);
 
 	return interval_ns - interval_ns / 1000000 * ppm - interval_ns % 1000000 * ppm / 1000000;
 }

@@ -14,36 +14,27 @@
  *
  * Every session and channel has a timer on the master's wheel, re-armed to
  * its next_deadline() after each step; one apply function per object type
- * carries out a step's actions whatever caused the step.
+ * carries out a step's actions whatever caused the step. The plumbing shared
+ * with the worker (transmit, timers, heartbeat transport checks, timeline) is
+ * in endpoint.c.
  */
 #include "master.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bfd_wire.h"
 #include "dc_wire.h"
+#include "endpoint.h"
 #include "evq.h"
 #include "task_msg.h"
 #include "timer_wheel.h"
+#include "tt_rand.h"
 
-#define EVQ_BURST    32
-#define TW_SHIFT_MAX 20
-#define DISC_BASE    0x4d000000u /* 'M': My Discriminator of workers[i] is DISC_BASE + i + 1 */
-#define NO_PEER	     UINT32_MAX
-
-struct peer;
-
-struct mchan {
-	struct tt_dc *dc;
-	struct tt_timer tm;
-	struct peer *p;
-	uint8_t idx;
-	bool cut;
-};
+#define EVQ_BURST 32
+#define DISC_BASE 0x4d000000u /* 'M': My Discriminator of workers[i] is DISC_BASE + i + 1 */
+#define NO_PEER	  UINT32_MAX
 
 /*
  * Scheduler actions waiting for room in a channel's send buffer, in order,
@@ -66,17 +57,15 @@ struct sendq {
 struct peer {
 	struct tt_master *m;
 	struct tt_master_peer_config pc;
-	uint16_t hb_src_port;
 	uint32_t epoch;
 	enum tt_ctab_wstate state;
 	bool live;	   /* reported up to the scheduler */
 	bool hb_up;	   /* the session is Up */
 	bool dead_pending; /* left Up; WORKER_DEAD not fired yet */
-	struct tt_hb_session hb;
-	struct tt_timer hb_tm;
+	struct tt_ep_hb hb;
 	struct tt_timer quiet_tm;
 	struct tt_fence_assoc assoc;
-	struct mchan ch[TT_FENCE_MAX_CHAN];
+	struct tt_ep_chan ch[TT_FENCE_MAX_CHAN]; /* owner: the peer */
 	struct sendq q;
 };
 
@@ -90,9 +79,7 @@ struct tt_master {
 	struct tt_ctab *ctab;
 	struct tt_sched *sched;
 	struct tt_sched_out sout;
-	struct tt_evq *evq;
-	struct tt_tw *tw;
-	struct tt_fence_tl *tl;
+	struct tt_ep ep; /* io, wheel, event queue, timeline */
 	uint8_t *msgbuf;
 	struct tt_dcw_policy dcw;
 	uint64_t prng;
@@ -102,43 +89,17 @@ struct tt_master {
 };
 
 static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t now);
-static void dc_apply(struct mchan *c, struct tt_dc_actions *act, tt_ns_t now);
-
-static uint64_t prng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now);
 
 static uint32_t all_mask(const struct tt_master *m)
 {
 	return (1u << m->cfg.n_chan) - 1u;
 }
 
-static void tl_push(struct tt_master *m, tt_ns_t now, unsigned int kind, uint32_t worker,
-		    uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val)
-{
-	struct tt_fence_event ev = {
-		.time_ns = now,
-		.val = val,
-		.worker = worker,
-		.epoch = epoch,
-		.aux = aux,
-		.kind = (uint16_t)kind,
-		.chan = (uint8_t)chan,
-		.role = TT_HB_ROLE_MASTER,
-	};
-
-	tt_fence_tl_push(m->tl, &ev);
-}
-
 static void ptl(struct peer *p, tt_ns_t now, unsigned int kind, unsigned int chan, uint32_t aux,
 		uint64_t val)
 {
-	tl_push(p->m, now, kind, p->pc.worker_id, p->epoch, chan, aux, val);
+	tt_ep_tl_push(&p->m->ep, now, kind, p->pc.worker_id, p->epoch, chan, aux, val);
 }
 
 /* The worker's record; valid until the caller's next quiescent state. */
@@ -163,120 +124,17 @@ static struct peer *peer_by_id(const struct tt_master *m, uint32_t id)
 	return &m->peers[m->id_to_peer[id]];
 }
 
-/* ---- transmit ---- */
-
-static void io_send(struct tt_master *m, const struct tt_udp_meta *meta, const void *obj, bool hb,
-		    const struct tt_dc_tx_req *req)
-{
-	size_t cap = 0;
-	uint8_t *buf = m->cfg.io.tx_buf(m->cfg.io.ctx, &cap);
-	size_t len;
-
-	if (buf == NULL) {
-		m->cnt.tx.no_buf++;
-		return;
-	}
-	len = hb ? tt_bfd_build(obj, buf, cap) : tt_dc_build(obj, req, buf, cap);
-	if (len == 0)
-		m->cnt.tx.build_failed++;
-	if (m->cfg.io.tx_send(m->cfg.io.ctx, meta, buf, len) < 0 && len > 0)
-		m->cnt.tx.send_failed++;
-	else if (len > 0)
-		m->cnt.tx.sent++;
-}
-
-static void send_hb(struct peer *p, const struct tt_bfd_ctrl *pkt)
-{
-	struct tt_udp_meta meta = {
-		.src_ip = p->m->cfg.ip,
-		.dst_ip = p->pc.ip,
-		.src_port = p->hb_src_port,
-		.dst_port = TT_BFD_UDP_PORT,
-		.ttl = TT_BFD_TTL, /* RFC 5881 §5 */
-	};
-
-	io_send(p->m, &meta, pkt, true, NULL);
-}
-
-static void send_dc(struct mchan *c, const struct tt_dc_tx_req *req)
-{
-	struct tt_udp_meta meta = {
-		.src_ip = c->p->m->cfg.ip,
-		.dst_ip = c->p->pc.ip,
-		.src_port = c->p->m->cfg.dc_port,
-		.dst_port = (uint16_t)(c->p->pc.dc_port_base + c->idx),
-		.ttl = 64,
-	};
-
-	io_send(c->p->m, &meta, c->dc, false, req);
-}
-
-/* ---- timers ---- */
-
-static void hb_rearm(struct peer *p)
-{
-	tt_ns_t d;
-
-	if (tt_hb_next_deadline(&p->hb, &d))
-		tt_tw_arm(p->m->tw, &p->hb_tm, d);
-	else
-		tt_tw_cancel(p->m->tw, &p->hb_tm);
-}
-
-static void dc_rearm(struct mchan *c)
-{
-	tt_ns_t d;
-
-	if (tt_dc_next_deadline(c->dc, &d))
-		tt_tw_arm(c->p->m->tw, &c->tm, d);
-	else
-		tt_tw_cancel(c->p->m->tw, &c->tm);
-}
-
-static void hb_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
-{
-	struct peer *p = arg;
-	struct tt_hb_actions act;
-
-	(void)t;
-	p->m->cnt.timers_fired++;
-	if (tt_hb_tick(&p->hb, now, &act) < 0)
-		p->m->cnt.step_errors++;
-	hb_apply(p, &act, now);
-}
-
-static void dc_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
-{
-	struct mchan *c = arg;
-	struct tt_dc_actions act;
-
-	(void)t;
-	c->p->m->cnt.timers_fired++;
-	if (tt_dc_tick(c->dc, now, &act) < 0)
-		c->p->m->cnt.step_errors++;
-	dc_apply(c, &act, now);
-}
-
 /* ---- channels ---- */
 
-static int dc_event(struct mchan *c, const struct tt_dc_event *ev, tt_ns_t now)
-{
-	struct tt_dc_actions act;
-	int rc = tt_dc_step(c->dc, ev, now, &act);
-
-	dc_apply(c, &act, now);
-	return rc;
-}
-
-static void listen_chan(struct peer *p, struct mchan *c, tt_ns_t now)
+static void listen_chan(struct peer *p, struct tt_ep_chan *c, tt_ns_t now)
 {
 	struct tt_dc_event ev = {.type = TT_DC_EV_LISTEN};
 
 	if (c->cut || tt_dc_state(c->dc) != TT_DC_S_CLOSED)
 		return;
 	ev.open.epoch = p->epoch;
-	ev.open.isn = (uint32_t)prng_next(&p->m->prng);
-	dc_event(c, &ev, now);
+	ev.open.isn = (uint32_t)tt_rand_next(&p->m->prng);
+	tt_ep_chan_event(c, &ev, now);
 }
 
 /*
@@ -290,12 +148,11 @@ static void reset_chans(struct peer *p, tt_ns_t now)
 	struct tt_worker_rec *rec = rec_of(p);
 
 	for (unsigned int i = 0; i < p->m->cfg.n_chan; i++) {
-		struct mchan *c = &p->ch[i];
-		enum tt_dc_state s = tt_dc_state(c->dc);
+		struct tt_ep_chan *c = &p->ch[i];
 
-		if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP)
-			dc_event(c, &close, now);
-		if (dc_event(c, &reset, now) < 0)
+		if (tt_ep_chan_in_use(c))
+			tt_ep_chan_event(c, &close, now);
+		if (tt_ep_chan_event(c, &reset, now) < 0)
 			p->m->cnt.step_errors++;
 		if (rec != NULL)
 			tt_ctab_chan_set_down(&rec->chan[i], TT_DC_DOWN_LOCAL_CLOSE);
@@ -428,10 +285,10 @@ static void reconnect_hb(struct peer *p, tt_ns_t now)
 	struct tt_hb_event ev = {.type = TT_HB_EV_RECONNECT};
 	struct tt_hb_actions act;
 
-	if (!tt_hb_is_disconnected(&p->hb))
+	if (!tt_hb_is_disconnected(&p->hb.sess))
 		return;
 	ptl(p, now, TT_FENCE_EV_HB_RECONNECT, TT_FENCE_NO_CHAN, 0, 0);
-	if (tt_hb_step(&p->hb, &ev, now, &act) < 0)
+	if (tt_hb_step(&p->hb.sess, &ev, now, &act) < 0)
 		p->m->cnt.step_errors++;
 	hb_apply(p, &act, now);
 }
@@ -459,17 +316,17 @@ static void on_worker_dead(struct peer *p, tt_ns_t now)
 			const struct tt_sched_event *e = &m->cfg.sched_log[i];
 
 			if (e->kind == TT_SCHED_EV_RESCHEDULE)
-				tl_push(m, now, TT_FENCE_EV_RESCHEDULE, e->worker, e->epoch,
-					TT_FENCE_NO_CHAN, 0, e->task_id);
+				tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_RESCHEDULE, e->worker,
+					      e->epoch, TT_FENCE_NO_CHAN, 0, e->task_id);
 			else if (e->kind == TT_SCHED_EV_CANCELLED)
-				tl_push(m, now, TT_FENCE_EV_CANCELLED, e->worker, e->epoch,
-					TT_FENCE_NO_CHAN, e->aux, e->task_id);
+				tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCELLED, e->worker,
+					      e->epoch, TT_FENCE_NO_CHAN, e->aux, e->task_id);
 		}
 	}
 	p->live = false;
 	set_state(p, TT_CTAB_WS_DEAD);
 	tt_fence_disarm(&p->assoc);
-	tt_tw_cancel(m->tw, &p->quiet_tm);
+	tt_tw_cancel(m->ep.tw, &p->quiet_tm);
 	reset_chans(p, now);
 	sendq_clear(p);
 	reconnect_hb(p, now);
@@ -497,21 +354,9 @@ static void quiet_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 	reconnect_hb(p, now);
 }
 
-static bool entered_up(const struct tt_hb_actions *act)
-{
-	return (act->flags & TT_HB_A_STATE_CHANGE) && act->new_state == TT_HB_S_UP &&
-	       (act->old_state != TT_HB_S_UP || (act->flags & TT_HB_A_DETECT_EXPIRED));
-}
-
-static bool left_up(const struct tt_hb_actions *act)
-{
-	return (act->flags & TT_HB_A_STATE_CHANGE) && act->old_state == TT_HB_S_UP &&
-	       (act->new_state != TT_HB_S_UP || (act->flags & TT_HB_A_DETECT_EXPIRED));
-}
-
 static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t now)
 {
-	if (left_up(act)) {
+	if (tt_ep_hb_left_up(act)) {
 		/* hb_fsm arms WORKER_DEAD whenever a master session leaves Up. */
 		p->hb_up = false;
 		p->dead_pending = true;
@@ -520,14 +365,19 @@ static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t no
 	}
 	if (act->flags & TT_HB_A_WORKER_DEAD)
 		on_worker_dead(p, now);
-	if ((act->flags & TT_HB_A_TX) && act->n_tx > 0)
-		send_hb(p, &act->tx[0]);
-	if (entered_up(act)) {
+	tt_ep_hb_tx(&p->hb, act);
+	if (tt_ep_hb_entered_up(act)) {
 		p->hb_up = true;
 		ptl(p, now, TT_FENCE_EV_HB_UP, TT_FENCE_NO_CHAN, 0, 0);
 		check_live(p, now);
 	}
-	hb_rearm(p);
+	tt_ep_hb_rearm(&p->hb, false);
+}
+
+/* The session's timer fired (tt_ep_hb_apply_fn). */
+static void hb_apply_cb(void *owner, const struct tt_hb_actions *act, tt_ns_t now)
+{
+	hb_apply(owner, act, now);
 }
 
 /* Disconnect the worker's heartbeat (DESIGN.md §1 step 3) and record it. */
@@ -535,7 +385,7 @@ static void silence(struct peer *p, unsigned int chan, enum tt_fence_route route
 		    tt_ns_t now)
 {
 	struct tt_hb_actions act;
-	int rc = tt_fence_silence(&p->assoc, &p->hb, now, &act);
+	int rc = tt_fence_silence(&p->assoc, &p->hb.sess, now, &act);
 
 	if (rc < 0) {
 		p->m->cnt.step_errors++;
@@ -546,11 +396,11 @@ static void silence(struct peer *p, unsigned int chan, enum tt_fence_route route
 	ptl(p, now, TT_FENCE_EV_HB_SILENCED, chan, route, (uint64_t)tt_time_diff(now, down_ns));
 	stop_using(p);
 	if (!p->live && !p->hb_up && !p->dead_pending)
-		tt_tw_arm(p->m->tw, &p->quiet_tm, now + p->m->pol.t1_ns);
+		tt_tw_arm(p->m->ep.tw, &p->quiet_tm, now + p->m->pol.t1_ns);
 	hb_apply(p, &act, now);
 }
 
-static void on_message(struct peer *p, struct mchan *c, const uint8_t *msg, uint32_t len,
+static void on_message(struct peer *p, struct tt_ep_chan *c, const uint8_t *msg, uint32_t len,
 		       tt_ns_t now)
 {
 	struct tt_master *m = p->m;
@@ -571,8 +421,8 @@ static void on_message(struct peer *p, struct mchan *c, const uint8_t *msg, uint
 	case TT_TMSG_CANCEL_ACK:
 		if (tt_sched_cancel_ack(m->sched, p->pc.worker_id, t.task_id, t.epoch, t.outcome,
 					now) == 0)
-			tl_push(m, now, TT_FENCE_EV_CANCELLED, p->pc.worker_id, t.epoch, c->idx,
-				TT_SCHED_END_ACK, t.task_id);
+			tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCELLED, p->pc.worker_id, t.epoch,
+				      c->idx, TT_SCHED_END_ACK, t.task_id);
 		m->dispatch_needed = true;
 		return;
 	default:
@@ -582,15 +432,13 @@ static void on_message(struct peer *p, struct mchan *c, const uint8_t *msg, uint
 }
 
 /* Carry out a channel step: TX first, then UP, DELIVER, DOWN; drain MORE. */
-static void dc_apply(struct mchan *c, struct tt_dc_actions *act, tt_ns_t now)
+static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now)
 {
-	struct peer *p = c->p;
+	struct peer *p = c->owner;
 	struct tt_master *m = p->m;
 
 	for (;;) {
-		if (act->flags & TT_DC_A_TX)
-			for (unsigned int i = 0; i < act->n_tx; i++)
-				send_dc(c, &act->tx[i]);
+		tt_ep_chan_tx(c, act);
 		if (act->flags & TT_DC_A_UP) {
 			struct tt_worker_rec *rec = rec_of(p);
 
@@ -612,19 +460,14 @@ static void dc_apply(struct mchan *c, struct tt_dc_actions *act, tt_ns_t now)
 						      (uint8_t)act->down_reason);
 			if (p->live)
 				tt_sched_channel_state(m->sched, p->pc.worker_id, c->idx, false);
-			r = tt_fence_chan_down(&p->assoc, c->idx, (uint8_t)act->down_reason,
-					       m->cfg.dc_lcore, m->evq, now);
+			r = tt_ep_chan_down(c, &p->assoc, act->down_reason, now);
 			if (r == TT_FENCE_ROUTE_DIRECT)
 				silence(p, c->idx, r, now, now);
 		}
-		if (!(act->flags & TT_DC_A_MORE))
+		if (!tt_ep_chan_more(c, now, act))
 			break;
-		if (tt_dc_tick(c->dc, now, act) < 0) {
-			m->cnt.step_errors++;
-			break;
-		}
 	}
-	dc_rearm(c);
+	tt_ep_chan_rearm(c, false);
 }
 
 /*
@@ -640,7 +483,7 @@ static int accept_epoch(struct peer *p, uint32_t epoch, tt_ns_t now)
 		.epoch = epoch,
 		.state = TT_CTAB_WS_JOINING,
 		.hb_lcore = m->cfg.hb_lcore,
-		.hb = &p->hb,
+		.hb = &p->hb.sess,
 	};
 	uint32_t old = p->epoch;
 
@@ -662,7 +505,7 @@ static int accept_epoch(struct peer *p, uint32_t epoch, tt_ns_t now)
 	p->epoch = epoch;
 	p->state = TT_CTAB_WS_JOINING;
 	p->live = false;
-	tt_tw_cancel(m->tw, &p->quiet_tm);
+	tt_tw_cancel(m->ep.tw, &p->quiet_tm);
 	if (old != 0)
 		m->cnt.rejoins++;
 	ptl(p, now, TT_FENCE_EV_REJOIN, TT_FENCE_NO_CHAN, old, 0);
@@ -681,7 +524,7 @@ static int accept_epoch(struct peer *p, uint32_t epoch, tt_ns_t now)
 static bool may_accept(const struct peer *p)
 {
 	return (p->state == TT_CTAB_WS_DEAD || (p->state == TT_CTAB_WS_JOINING && !p->live)) &&
-	       !p->dead_pending && !tt_hb_is_disconnected(&p->hb);
+	       !p->dead_pending && !tt_hb_is_disconnected(&p->hb.sess);
 }
 
 static bool epoch_newer(uint32_t a, uint32_t b)
@@ -697,16 +540,11 @@ static int rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 	struct tt_bfd_ctrl pkt;
 	struct tt_hb_actions act;
 	struct peer *p = NULL;
-	enum tt_bfd_rx_reject r;
+	int rc;
 
 	/* RFC 5881 §5 (TTL 255) and §4 (ports), then RFC 5880 §6.8.6. */
-	r = tt_bfd_check_transport(meta->ttl, meta->src_port, meta->dst_port);
-	if (r == TT_BFD_RX_OK)
-		r = tt_bfd_parse(buf, len, &pkt);
-	if (r != TT_BFD_RX_OK) {
-		m->cnt.hb_rx.by_reason[r]++;
+	if (tt_ep_hb_parse(&m->ep, meta, buf, len, &pkt) != TT_BFD_RX_OK)
 		return -EPROTO;
-	}
 	/* §6.8.6: Your Discriminator selects the session; zero: by source address. */
 	if (pkt.your_disc != 0) {
 		uint32_t i = pkt.your_disc - DISC_BASE - 1u;
@@ -726,11 +564,9 @@ static int rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 		m->cnt.hb_rx_wrong_src++;
 		return -ENOENT;
 	}
-	m->cnt.hb_rx.by_reason[TT_BFD_RX_OK]++;
-	if (tt_hb_rx(&p->hb, &pkt, now, &act) < 0)
-		m->cnt.step_errors++;
+	rc = tt_ep_hb_input(&p->hb, &pkt, now, &act);
 	hb_apply(p, &act, now);
-	return act.rx_verdict == TT_BFD_RX_OK ? 0 : -EPROTO;
+	return rc;
 }
 
 static int rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *buf,
@@ -742,10 +578,10 @@ static int rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 		.local_port = meta->dst_port,
 	};
 	struct tt_dcw_pkt pkt;
-	struct tt_dc_actions act;
 	struct tt_ctab_chan *tc;
 	struct peer *p;
-	struct mchan *c;
+	struct tt_ep_chan *c;
+	int rc;
 
 	if (tt_dcw_parse(buf, len, &m->dcw, &pkt, &m->cnt.dc_parse) != TT_DCW_RX_OK)
 		return -EPROTO;
@@ -781,12 +617,10 @@ static int rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 		m->cnt.dc_rx_old_epoch++;
 		return -ESTALE;
 	}
-	if (tt_dc_rx(c->dc, &pkt, now, &act) < 0)
-		m->cnt.step_errors++;
-	dc_apply(c, &act, now);
+	rc = tt_ep_chan_input(c, &pkt, now);
 	if (p->q.n > 0)
 		sendq_flush(p, now);
-	if (act.rx_verdict != TT_DC_RX_OK) {
+	if (rc < 0) {
 		m->cnt.dc_rx_rejected++;
 		return -EPROTO;
 	}
@@ -823,7 +657,7 @@ static int drain_evq(struct tt_master *m, tt_ns_t now)
 	unsigned int n;
 	int handled = 0;
 
-	while ((n = tt_evq_dequeue_burst(m->evq, ev, EVQ_BURST)) > 0) {
+	while ((n = tt_evq_dequeue_burst(m->ep.evq, ev, EVQ_BURST)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {
 			struct peer *p = peer_by_id(m, ev[i].worker_id);
 
@@ -846,7 +680,7 @@ int tt_master_poll(struct tt_master *m, tt_ns_t now)
 		m->now = now;
 	/* Split layout: the channel-downs posted since the last pass (DESIGN.md §4). */
 	n = drain_evq(m, now);
-	n += (int)tt_tw_advance(m->tw, now);
+	n += (int)tt_tw_advance(m->ep.tw, now);
 	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
 		if (m->peers[i].q.n > 0)
 			sendq_flush(&m->peers[i], now);
@@ -858,11 +692,11 @@ bool tt_master_next_deadline(const struct tt_master *m, tt_ns_t *deadline)
 {
 	tt_ns_t d;
 
-	if (tt_evq_count(m->evq) > 0) {
+	if (tt_evq_count(m->ep.evq) > 0) {
 		*deadline = m->now;
 		return true;
 	}
-	if (tt_tw_next_deadline(m->tw, &d) == 0) {
+	if (tt_tw_next_deadline(m->ep.tw, &d) == 0) {
 		*deadline = d;
 		return true;
 	}
@@ -896,13 +730,14 @@ int tt_master_cancel(struct tt_master *m, uint64_t task_id, tt_ns_t now)
 	tt_sched_task(m->sched, task_id, &ti);
 	before = m->sout.n;
 	if (ti.state == TT_SCHED_S_CANCELLED) {
-		tl_push(m, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, TT_FENCE_NO_CHAN,
-			TT_SCHED_CANCEL_PENDING, task_id);
-		tl_push(m, now, TT_FENCE_EV_CANCELLED, ti.worker, ti.epoch, TT_FENCE_NO_CHAN,
-			TT_SCHED_END_WAS_PENDING, task_id);
+		tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch,
+			      TT_FENCE_NO_CHAN, TT_SCHED_CANCEL_PENDING, task_id);
+		tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCELLED, ti.worker, ti.epoch,
+			      TT_FENCE_NO_CHAN, TT_SCHED_END_WAS_PENDING, task_id);
 	} else {
-		tl_push(m, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, ti.channel,
-			before > 0 ? TT_SCHED_CANCEL_SENT : TT_SCHED_CANCEL_DEFERRED, task_id);
+		tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, ti.channel,
+			      before > 0 ? TT_SCHED_CANCEL_SENT : TT_SCHED_CANCEL_DEFERRED,
+			      task_id);
 	}
 	route_actions(m, now);
 	m->dispatch_needed = true;
@@ -932,7 +767,6 @@ int tt_master_cut(struct tt_master *m, uint32_t worker_id, unsigned int chan, tt
 	struct tt_dc_event ev = {.type = TT_DC_EV_CUT};
 	struct peer *p;
 	int rc = chan_of(m, worker_id, chan, &p);
-	enum tt_dc_state s;
 
 	if (rc < 0)
 		return rc;
@@ -942,9 +776,8 @@ int tt_master_cut(struct tt_master *m, uint32_t worker_id, unsigned int chan, tt
 		m->now = now;
 	p->ch[chan].cut = true;
 	ptl(p, now, TT_FENCE_EV_CUT, chan, 0, 0);
-	s = tt_dc_state(p->ch[chan].dc);
-	if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP)
-		dc_event(&p->ch[chan], &ev, now);
+	if (tt_ep_chan_in_use(&p->ch[chan]))
+		tt_ep_chan_event(&p->ch[chan], &ev, now);
 	dispatch(m, now);
 	return 0;
 }
@@ -973,11 +806,10 @@ int tt_master_link_down(struct tt_master *m, tt_ns_t now)
 
 	for (uint32_t i = 0; i < m->cfg.n_workers; i++) {
 		for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
-			struct mchan *c = &m->peers[i].ch[k];
-			enum tt_dc_state s = tt_dc_state(c->dc);
+			struct tt_ep_chan *c = &m->peers[i].ch[k];
 
-			if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP) {
-				dc_event(c, &ev, now);
+			if (tt_ep_chan_in_use(c)) {
+				tt_ep_chan_event(c, &ev, now);
 				n++;
 			}
 		}
@@ -986,61 +818,25 @@ int tt_master_link_down(struct tt_master *m, tt_ns_t now)
 	return n;
 }
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len, const char *fmt,
-							  ...);
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
-static int check_policy(const struct tt_hb_timers *mt, const struct tt_hb_timers *wt, tt_ns_t d_max,
-			tt_ns_t g, bool skip, struct tt_hb_policy_times *out, char *err, size_t len)
-{
-	struct tt_hb_policy_input in = {
-		.master = {mt->desired_min_tx_us, mt->required_min_rx_us, mt->detect_mult},
-		.worker = {wt->desired_min_tx_us, wt->required_min_rx_us, wt->detect_mult},
-		.d_max_ns = d_max,
-		.granularity_ns = g,
-	};
-	int rc;
-
-	if (!skip) {
-		rc = tt_hb_policy_check(&in, err, len);
-		if (rc < 0)
-			return rc;
-	}
-	return tt_hb_policy_compute(&in, out, err, len);
-}
-
 int tt_master_set_hb_timers(struct tt_master *m, uint32_t worker_id,
 			    const struct tt_hb_timers *timers, tt_ns_t now, char *err,
 			    size_t err_len)
 {
 	struct tt_hb_policy_times pol;
-	struct tt_hb_event ev = {.type = TT_HB_EV_SET_TIMERS};
 	struct tt_hb_actions act;
 	struct peer *p = peer_by_id(m, worker_id);
 	int rc;
 
 	if (p == NULL)
 		return -ENOENT;
-	if (check_policy(timers, &m->cfg.worker_timers, m->cfg.d_max_ns, m->cfg.granularity_ns,
-			 m->cfg.skip_policy_check, &pol, err, err_len) < 0)
+	if (tt_ep_check_policy(timers, &m->cfg.worker_timers, m->cfg.d_max_ns,
+			       m->cfg.granularity_ns, m->cfg.skip_policy_check, &pol, err,
+			       err_len) < 0)
 		return -EINVAL;
-	ev.timers = *timers;
-	rc = tt_hb_step(&p->hb, &ev, now, &act);
+	rc = tt_ep_hb_set_timers(&p->hb, timers, now, &act, err, err_len);
 	if (rc == 0)
 		ptl(p, now, TT_FENCE_EV_TIMERS, TT_FENCE_NO_CHAN, timers->detect_mult,
 		    timers->desired_min_tx_us);
-	else
-		set_err(err, err_len, "tt_hb_step refused the timers");
 	hb_apply(p, &act, now);
 	dispatch(m, now);
 	return rc < 0 ? -EINVAL : 0;
@@ -1048,42 +844,33 @@ int tt_master_set_hb_timers(struct tt_master *m, uint32_t worker_id,
 
 /* ---- create / destroy ---- */
 
-static unsigned int tw_shift(tt_ns_t g)
-{
-	unsigned int s = 0;
-
-	while (s < TW_SHIFT_MAX && (2ull << s) <= g)
-		s++;
-	return s;
-}
-
 static int check_config(const struct tt_master_config *cfg, char *err, size_t len)
 {
 	uint32_t base = cfg->hb_src_port_base ? cfg->hb_src_port_base : TT_MASTER_HB_SRC_PORT_BASE;
 
 	if (cfg->n_chan < 1 || cfg->n_chan > TT_FENCE_MAX_CHAN) {
-		set_err(err, len, "master n_chan = %u: allowed 1..%u", cfg->n_chan,
-			TT_FENCE_MAX_CHAN);
+		tt_ep_set_err(err, len, "master n_chan = %u: allowed 1..%u", cfg->n_chan,
+			      TT_FENCE_MAX_CHAN);
 		return -EINVAL;
 	}
 	if (cfg->n_workers == 0 || cfg->workers == NULL ||
 	    cfg->n_workers > TT_MASTER_MAX_WORKER_ID) {
-		set_err(err, len, "master n_workers = %u: allowed 1..%u with a workers array",
-			cfg->n_workers, TT_MASTER_MAX_WORKER_ID);
+		tt_ep_set_err(err, len, "master n_workers = %u: allowed 1..%u with a workers array",
+			      cfg->n_workers, TT_MASTER_MAX_WORKER_ID);
 		return -EINVAL;
 	}
 	if (base < TT_BFD_SRC_PORT_MIN || base + cfg->n_workers - 1 > TT_BFD_SRC_PORT_MAX) {
-		set_err(err, len,
-			"master hb_src_port_base = %u with %u workers: ports must stay in "
-			"%u..%u (RFC 5881 §4)",
-			base, cfg->n_workers, TT_BFD_SRC_PORT_MIN, TT_BFD_SRC_PORT_MAX);
+		tt_ep_set_err(err, len,
+			      "master hb_src_port_base = %u with %u workers: ports must stay in "
+			      "%u..%u (RFC 5881 §4)",
+			      base, cfg->n_workers, TT_BFD_SRC_PORT_MIN, TT_BFD_SRC_PORT_MAX);
 		return -EINVAL;
 	}
 	if (cfg->timeline_cap == 0 || cfg->io.tx_buf == NULL || cfg->io.tx_send == NULL) {
-		set_err(err, len,
-			"master timeline_cap = %u or io ops missing: timeline_cap >= 1, "
-			"tx_buf and tx_send set",
-			cfg->timeline_cap);
+		tt_ep_set_err(err, len,
+			      "master timeline_cap = %u or io ops missing: timeline_cap >= 1, "
+			      "tx_buf and tx_send set",
+			      cfg->timeline_cap);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < cfg->n_workers; i++) {
@@ -1091,17 +878,18 @@ static int check_config(const struct tt_master_config *cfg, char *err, size_t le
 
 		if (w->worker_id >= TT_MASTER_MAX_WORKER_ID || w->dc_port_base == 0 ||
 		    (uint32_t)w->dc_port_base + cfg->n_chan - 1 > 65535u) {
-			set_err(err, len,
-				"master workers[%u]: worker_id %u (allowed below %u) or "
-				"dc_port_base "
-				"%u (non-zero, + n_chan - 1 <= 65535)",
-				i, w->worker_id, TT_MASTER_MAX_WORKER_ID, w->dc_port_base);
+			tt_ep_set_err(err, len,
+				      "master workers[%u]: worker_id %u (allowed below %u) or "
+				      "dc_port_base "
+				      "%u (non-zero, + n_chan - 1 <= 65535)",
+				      i, w->worker_id, TT_MASTER_MAX_WORKER_ID, w->dc_port_base);
 			return -EINVAL;
 		}
 		for (uint32_t j = 0; j < i; j++) {
 			if (cfg->workers[j].worker_id == w->worker_id ||
 			    cfg->workers[j].ip == w->ip) {
-				set_err(err, len,
+				tt_ep_set_err(
+					err, len,
 					"master workers[%u] and workers[%u]: worker ids and IPs "
 					"must be unique",
 					j, i);
@@ -1116,12 +904,11 @@ static int init_peer(struct tt_master *m, uint32_t i, tt_ns_t now, char *err, si
 {
 	struct peer *p = &m->peers[i];
 	struct tt_hb_config hc = {0};
-	struct tt_fence_assoc_config ac = {0};
 	struct tt_ctab_worker_spec spec = {0};
 
 	p->m = m;
 	p->pc = m->workers[i];
-	p->hb_src_port = (uint16_t)(m->cfg.hb_src_port_base + i);
+	p->hb.meta = tt_ep_hb_meta(m->cfg.ip, p->pc.ip, (uint16_t)(m->cfg.hb_src_port_base + i));
 	p->state = TT_CTAB_WS_JOINING;
 	hc.role = TT_HB_ROLE_MASTER;
 	hc.local_disc = DISC_BASE + i + 1u;
@@ -1131,39 +918,29 @@ static int init_peer(struct tt_master *m, uint32_t i, tt_ns_t now, char *err, si
 	hc.d_max_ns = m->cfg.d_max_ns;
 	hc.granularity_ns = m->cfg.granularity_ns;
 	hc.seed = m->cfg.seed ^ (0x4d42ull << 32) ^ p->pc.worker_id;
-	if (tt_hb_init(&p->hb, &hc, now) < 0) {
-		set_err(err, len,
-			"master heartbeat config refused by tt_hb_init (timers zero, "
-			"or slow_tx_us below 1 s without allow_fast_slow_rate)");
+	if (tt_ep_hb_init(&m->ep, &p->hb, &hc, now, p) < 0) {
+		tt_ep_set_err(err, len,
+			      "master heartbeat config refused by tt_hb_init (timers zero, "
+			      "or slow_tx_us below 1 s without allow_fast_slow_rate)");
 		return -EINVAL;
 	}
-	tt_timer_init(&p->hb_tm, hb_timer_fn, p);
 	tt_timer_init(&p->quiet_tm, quiet_timer_fn, p);
-	ac.worker_id = p->pc.worker_id;
-	ac.n_chan = m->cfg.n_chan;
-	ac.hb_lcore = m->cfg.hb_lcore;
-	for (unsigned int k = 0; k < m->cfg.n_chan; k++)
-		ac.chan_lcore[k] = m->cfg.dc_lcore;
-	tt_fence_assoc_init(&p->assoc, &ac);
+	tt_ep_assoc_init(&p->assoc, p->pc.worker_id, m->cfg.n_chan, m->cfg.hb_lcore,
+			 m->cfg.dc_lcore);
 	p->q.cap = 2u * m->cfg.max_outstanding + TT_SCHED_OUT_MAX;
 	p->q.e = calloc(p->q.cap, sizeof(*p->q.e));
 	if (p->q.e == NULL)
 		return -ENOMEM;
 	for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
-		struct tt_dc_config dc = m->cfg.dc;
-		struct mchan *c = &p->ch[k];
+		struct tt_ep_chan *c = &p->ch[k];
 
-		dc.worker_id = p->pc.worker_id;
-		dc.chan_idx = (uint16_t)k;
-		c->p = p;
-		c->idx = (uint8_t)k;
-		tt_timer_init(&c->tm, dc_timer_fn, c);
-		c->dc = tt_dc_create(&dc);
-		if (c->dc == NULL) {
-			set_err(err, len,
-				"master channel %u of worker %u: tt_dc_create refused "
-				"the dc template (see tt_dc_config)",
-				k, p->pc.worker_id);
+		c->meta = tt_ep_dc_meta(m->cfg.ip, p->pc.ip, m->cfg.dc_port,
+					(uint16_t)(p->pc.dc_port_base + k));
+		if (tt_ep_chan_init(&m->ep, c, &m->cfg.dc, p->pc.worker_id, k, p) < 0) {
+			tt_ep_set_err(err, len,
+				      "master channel %u of worker %u: tt_dc_create refused "
+				      "the dc template (see tt_dc_config)",
+				      k, p->pc.worker_id);
 			return errno == ENOMEM ? -ENOMEM : -EINVAL;
 		}
 		spec.chan[k].key = (struct tt_ctab_flow_key){
@@ -1177,16 +954,16 @@ static int init_peer(struct tt_master *m, uint32_t i, tt_ns_t now, char *err, si
 	spec.epoch = 0;
 	spec.state = TT_CTAB_WS_JOINING;
 	spec.hb_lcore = m->cfg.hb_lcore;
-	spec.hb = &p->hb;
+	spec.hb = &p->hb.sess;
 	if (tt_ctab_worker_add(m->ctab, &spec, NULL) < 0) {
-		set_err(err, len,
-			"master workers[%u]: association table refused worker %u "
-			"(a data-channel flow key is shared with another worker)",
-			i, p->pc.worker_id);
+		tt_ep_set_err(err, len,
+			      "master workers[%u]: association table refused worker %u "
+			      "(a data-channel flow key is shared with another worker)",
+			      i, p->pc.worker_id);
 		return -EINVAL;
 	}
 	m->id_to_peer[p->pc.worker_id] = i;
-	hb_rearm(p);
+	tt_ep_hb_rearm(&p->hb, false);
 	return 0;
 }
 
@@ -1196,11 +973,11 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	struct tt_master *m;
 	struct tt_ctab_config tc = {0};
 	struct tt_sched_config sc = {0};
-	uint32_t evq_cap = TT_EVQ_MIN_CAPACITY;
+	struct tt_ep_config ec = {0};
 	uint32_t max_id = 0;
 	int rc;
 
-	set_err(err, err_len, "ok");
+	tt_ep_set_err(err, err_len, "ok");
 	if (check_config(cfg, err, err_len) < 0) {
 		errno = EINVAL;
 		return NULL;
@@ -1215,8 +992,8 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 		m->cfg.dc_port = TT_DCW_UDP_PORT;
 	if (m->cfg.hb_src_port_base == 0)
 		m->cfg.hb_src_port_base = TT_MASTER_HB_SRC_PORT_BASE;
-	rc = check_policy(&cfg->master_timers, &cfg->worker_timers, cfg->d_max_ns,
-			  cfg->granularity_ns, cfg->skip_policy_check, &m->pol, err, err_len);
+	rc = tt_ep_check_policy(&cfg->master_timers, &cfg->worker_timers, cfg->d_max_ns,
+				cfg->granularity_ns, cfg->skip_policy_check, &m->pol, err, err_len);
 	if (rc < 0)
 		goto fail;
 	m->now = now;
@@ -1231,14 +1008,22 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	m->peers = calloc(cfg->n_workers, sizeof(*m->peers));
 	m->id_to_peer = malloc(m->id_space * sizeof(*m->id_to_peer));
 	m->msgbuf = malloc(TT_TMSG_MAX_LEN);
-	m->tl = tt_fence_tl_create(cfg->timeline_cap);
-	m->tw = tt_tw_create(tw_shift(cfg->granularity_ns), now);
-	while (evq_cap < 4u * cfg->n_workers * cfg->n_chan && evq_cap < TT_EVQ_MAX_CAPACITY)
-		evq_cap <<= 1;
-	m->evq = tt_evq_create(evq_cap);
-	if (m->workers == NULL || m->peers == NULL || m->id_to_peer == NULL || m->msgbuf == NULL ||
-	    m->tl == NULL || m->tw == NULL || m->evq == NULL) {
-		set_err(err, err_len, "master: out of memory");
+	ec.role = TT_HB_ROLE_MASTER;
+	ec.io = cfg->io;
+	ec.dc_lcore = cfg->dc_lcore;
+	ec.granularity_ns = cfg->granularity_ns;
+	ec.timeline_cap = cfg->timeline_cap;
+	ec.n_chan = cfg->n_workers * cfg->n_chan;
+	ec.hb_apply = hb_apply_cb;
+	ec.dc_apply = dc_apply;
+	ec.tx = &m->cnt.tx;
+	ec.hb_rx = &m->cnt.hb_rx;
+	ec.timers_fired = &m->cnt.timers_fired;
+	ec.step_errors = &m->cnt.step_errors;
+	rc = tt_ep_init(&m->ep, &ec, now);
+	if (rc < 0 || m->workers == NULL || m->peers == NULL || m->id_to_peer == NULL ||
+	    m->msgbuf == NULL) {
+		tt_ep_set_err(err, err_len, "master: out of memory");
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -1258,7 +1043,8 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	sc.epochs_disabled = cfg->epochs_disabled;
 	m->sched = tt_sched_create(&sc);
 	if (m->ctab == NULL || m->sched == NULL) {
-		set_err(err, err_len,
+		tt_ep_set_err(
+			err, err_len,
 			"master: scheduler refused max_tasks %u / max_outstanding %u (both >= 1), "
 			"or out of memory",
 			cfg->max_tasks, cfg->max_outstanding);
@@ -1291,9 +1077,7 @@ void tt_master_destroy(struct tt_master *m)
 	}
 	tt_ctab_destroy(m->ctab);
 	tt_sched_destroy(m->sched);
-	tt_evq_destroy(m->evq);
-	tt_tw_destroy(m->tw);
-	tt_fence_tl_destroy(m->tl);
+	tt_ep_fini(&m->ep);
 	free(m->msgbuf);
 	free(m->id_to_peer);
 	free(m->peers);
@@ -1313,8 +1097,8 @@ int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_mast
 	info->worker_id = worker_id;
 	info->epoch = p->epoch;
 	info->state = p->state;
-	info->hb_state = tt_hb_state(&p->hb);
-	info->hb_disconnected = tt_hb_is_disconnected(&p->hb);
+	info->hb_state = tt_hb_state(&p->hb.sess);
+	info->hb_disconnected = tt_hb_is_disconnected(&p->hb.sess);
 	info->up_mask = tt_fence_up_mask(&p->assoc);
 	for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
 		if (p->ch[k].cut)
@@ -1327,7 +1111,7 @@ int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_mast
 
 struct tt_fence_tl *tt_master_timeline(struct tt_master *m)
 {
-	return m->tl;
+	return m->ep.tl;
 }
 
 const struct tt_sched *tt_master_sched(const struct tt_master *m)
@@ -1344,7 +1128,7 @@ const struct tt_hb_session *tt_master_hb(const struct tt_master *m, uint32_t wor
 {
 	const struct peer *p = peer_by_id(m, worker_id);
 
-	return p != NULL ? &p->hb : NULL;
+	return p != NULL ? &p->hb.sess : NULL;
 }
 
 const struct tt_dc *tt_master_dc(const struct tt_master *m, uint32_t worker_id, unsigned int chan)

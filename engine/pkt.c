@@ -8,6 +8,9 @@
 
 #include <string.h>
 
+#include "tt_bytes.h"
+#include "tt_names.h"
+
 /* Offsets inside the frame (IPv4 without options for building). */
 #define ETH_DST	 0
 #define ETH_SRC	 6
@@ -47,52 +50,19 @@ static const char *const arp_op_names[] = {
 };
 /* clang-format on */
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *name_or_unknown(const char *const *tab, size_t n, unsigned int v)
-{
-	if (v < n && tab[v] != NULL)
-		return tab[v];
-	return "unknown";
-}
-
 const char *tt_pkt_rx_reject_name(unsigned int reason)
 {
-	return name_or_unknown(reject_names, ARRAY_LEN(reject_names), reason);
+	return TT_NAME_AT(reject_names, reason, "unknown");
 }
 
 const char *tt_pkt_rx_reject_rule(unsigned int reason)
 {
-	return name_or_unknown(reject_rules, ARRAY_LEN(reject_rules), reason);
+	return TT_NAME_AT(reject_rules, reason, "unknown");
 }
 
 const char *tt_pkt_arp_op_name(unsigned int op)
 {
-	return name_or_unknown(arp_op_names, ARRAY_LEN(arp_op_names), op);
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	return TT_NAME_AT(arp_op_names, op, "unknown");
 }
 
 static uint32_t fold16(uint64_t sum)
@@ -131,11 +101,11 @@ static uint32_t udp4_pseudo_sum(uint32_t src, uint32_t dst, uint16_t udp_len)
 {
 	uint8_t ph[12];
 
-	put_be32(ph, src);
-	put_be32(ph + 4, dst);
+	tt_put_be32(ph, src);
+	tt_put_be32(ph + 4, dst);
 	ph[8] = 0;
 	ph[9] = TT_PKT_IPPROTO_UDP;
-	put_be16(ph + 10, udp_len);
+	tt_put_be16(ph + 10, udp_len);
 	return tt_pkt_csum_add(0, ph, sizeof(ph));
 }
 
@@ -143,7 +113,7 @@ uint16_t tt_pkt_ethertype(const uint8_t *frame, size_t len)
 {
 	if (len < TT_PKT_ETH_HDR_LEN)
 		return 0;
-	return get_be16(frame + ETH_TYPE);
+	return tt_get_be16(frame + ETH_TYPE);
 }
 
 /*
@@ -160,7 +130,7 @@ enum tt_pkt_rx_reject tt_pkt_parse_udp4(const uint8_t *frame, size_t len, struct
 
 	if (len < TT_PKT_ETH_HDR_LEN)
 		return TT_PKT_RX_TRUNCATED;
-	r.ethertype = get_be16(frame + ETH_TYPE);
+	r.ethertype = tt_get_be16(frame + ETH_TYPE);
 	/* Anything but IPv4 belongs to another parser (ARP) or nobody (IPv6,
 	 * 802.1Q and the rest). */
 	if (r.ethertype != TT_PKT_ETHERTYPE_IPV4)
@@ -179,7 +149,7 @@ enum tt_pkt_rx_reject tt_pkt_parse_udp4(const uint8_t *frame, size_t len, struct
 		return TT_PKT_RX_IP_IHL;
 	/* RFC 791 §3.1: Total Length covers header and data; bytes past it are
 	 * Ethernet padding. */
-	total_len = get_be16(ip + 2);
+	total_len = tt_get_be16(ip + 2);
 	if (total_len < ihl_bytes || IP4_OFF + total_len > len)
 		return TT_PKT_RX_IP_TOTAL_LEN;
 	/* RFC 791 §3.1 / RFC 1071: the one's complement sum over the header,
@@ -189,7 +159,7 @@ enum tt_pkt_rx_reject tt_pkt_parse_udp4(const uint8_t *frame, size_t len, struct
 	/* RFC 791 §3.2: MF set or a non-zero offset is a fragment. Heartbeats
 	 * and data segments always fit one frame; reassembly would be a
 	 * memory-exhaustion surface for nothing. */
-	frag = get_be16(ip + 6);
+	frag = tt_get_be16(ip + 6);
 	if ((frag & IP4_FLAG_MF) || (frag & IP4_FRAG_OFF_MASK))
 		return TT_PKT_RX_IP_FRAGMENT;
 	if (ip[9] != TT_PKT_IPPROTO_UDP)
@@ -200,15 +170,15 @@ enum tt_pkt_rx_reject tt_pkt_parse_udp4(const uint8_t *frame, size_t len, struct
 	udp = ip + ihl_bytes;
 	if (total_len - ihl_bytes < TT_PKT_UDP_HDR_LEN)
 		return TT_PKT_RX_UDP_LENGTH;
-	udp_len = get_be16(udp + 4);
+	udp_len = tt_get_be16(udp + 4);
 	if (udp_len < TT_PKT_UDP_HDR_LEN || udp_len > total_len - ihl_bytes)
 		return TT_PKT_RX_UDP_LENGTH;
 	/* RFC 768: checksum 0 means the sender computed none; otherwise the sum
 	 * over pseudo-header, header and data is all ones. */
-	csum = get_be16(udp + 6);
+	csum = tt_get_be16(udp + 6);
 	if (csum != 0) {
-		uint32_t sum =
-			udp4_pseudo_sum(get_be32(ip + 12), get_be32(ip + 16), (uint16_t)udp_len);
+		uint32_t sum = udp4_pseudo_sum(tt_get_be32(ip + 12), tt_get_be32(ip + 16),
+					       (uint16_t)udp_len);
 
 		if (tt_pkt_csum_finish(tt_pkt_csum_add(sum, udp, udp_len)) != 0)
 			return TT_PKT_RX_UDP_CHECKSUM;
@@ -219,10 +189,10 @@ enum tt_pkt_rx_reject tt_pkt_parse_udp4(const uint8_t *frame, size_t len, struct
 	r.tos = ip[1];
 	r.ttl = ip[8];
 	r.proto = ip[9];
-	r.ip_src = get_be32(ip + 12);
-	r.ip_dst = get_be32(ip + 16);
-	r.src_port = get_be16(udp);
-	r.dst_port = get_be16(udp + 2);
+	r.ip_src = tt_get_be32(ip + 12);
+	r.ip_dst = tt_get_be32(ip + 16);
+	r.src_port = tt_get_be16(udp);
+	r.dst_port = tt_get_be16(udp + 2);
 	r.payload = udp + TT_PKT_UDP_HDR_LEN;
 	r.payload_len = udp_len - TT_PKT_UDP_HDR_LEN;
 	*v = r;
@@ -247,28 +217,29 @@ size_t tt_pkt_udp4_finish(uint8_t *buf, size_t cap, const struct tt_pkt_udp4_hdr
 
 	memcpy(buf + ETH_DST, h->eth_dst, TT_PKT_ETH_ADDR_LEN);
 	memcpy(buf + ETH_SRC, h->eth_src, TT_PKT_ETH_ADDR_LEN);
-	put_be16(buf + ETH_TYPE, TT_PKT_ETHERTYPE_IPV4);
+	tt_put_be16(buf + ETH_TYPE, TT_PKT_ETHERTYPE_IPV4);
 
 	/* RFC 791 §3.1. */
 	ip[0] = 4 << 4 | TT_PKT_IP4_HDR_LEN / 4;
 	ip[1] = h->tos;
-	put_be16(ip + 2, (uint16_t)(TT_PKT_IP4_HDR_LEN + udp_len));
-	put_be16(ip + 4, h->ip_id);
-	put_be16(ip + 6, h->dont_fragment ? IP4_FLAG_DF : 0);
+	tt_put_be16(ip + 2, (uint16_t)(TT_PKT_IP4_HDR_LEN + udp_len));
+	tt_put_be16(ip + 4, h->ip_id);
+	tt_put_be16(ip + 6, h->dont_fragment ? IP4_FLAG_DF : 0);
 	ip[8] = h->ttl;
 	ip[9] = TT_PKT_IPPROTO_UDP;
-	put_be16(ip + 10, 0);
-	put_be32(ip + 12, h->ip_src);
-	put_be32(ip + 16, h->ip_dst);
+	tt_put_be16(ip + 10, 0);
+	tt_put_be32(ip + 12, h->ip_src);
+	tt_put_be32(ip + 16, h->ip_dst);
 	/* An offloading NIC expects the field zero and fills it. */
 	if (!(h->flags & TT_PKT_TX_IP_CSUM_OFFLOAD))
-		put_be16(ip + 10, tt_pkt_csum_finish(tt_pkt_csum_add(0, ip, TT_PKT_IP4_HDR_LEN)));
+		tt_put_be16(ip + 10,
+			    tt_pkt_csum_finish(tt_pkt_csum_add(0, ip, TT_PKT_IP4_HDR_LEN)));
 
 	/* RFC 768. */
-	put_be16(udp, h->src_port);
-	put_be16(udp + 2, h->dst_port);
-	put_be16(udp + 4, udp_len);
-	put_be16(udp + 6, 0);
+	tt_put_be16(udp, h->src_port);
+	tt_put_be16(udp + 2, h->dst_port);
+	tt_put_be16(udp + 4, udp_len);
+	tt_put_be16(udp + 6, 0);
 	if (h->flags & TT_PKT_TX_UDP_CSUM_NONE)
 		return TT_PKT_UDP4_HDRS_LEN + payload_len;
 	csum = (uint16_t)udp4_pseudo_sum(h->ip_src, h->ip_dst, udp_len);
@@ -279,7 +250,7 @@ size_t tt_pkt_udp4_finish(uint8_t *buf, size_t cap, const struct tt_pkt_udp4_hdr
 		if (csum == 0)
 			csum = 0xffff;
 	}
-	put_be16(udp + 6, csum);
+	tt_put_be16(udp + 6, csum);
 	return TT_PKT_UDP4_HDRS_LEN + payload_len;
 }
 
@@ -306,25 +277,25 @@ enum tt_pkt_rx_reject tt_pkt_parse_arp(const uint8_t *frame, size_t len, struct 
 
 	if (len < TT_PKT_ETH_HDR_LEN)
 		return TT_PKT_RX_TRUNCATED;
-	if (get_be16(frame + ETH_TYPE) != TT_PKT_ETHERTYPE_ARP)
+	if (tt_get_be16(frame + ETH_TYPE) != TT_PKT_ETHERTYPE_ARP)
 		return TT_PKT_RX_FOREIGN;
 	if (len < TT_PKT_ARP_FRAME_LEN)
 		return TT_PKT_RX_TRUNCATED;
 	arp = frame + TT_PKT_ETH_HDR_LEN;
 	/* Only IPv4 over Ethernet is tether's business. */
-	if (get_be16(arp) != ARP_HTYPE_ETHER || get_be16(arp + 2) != TT_PKT_ETHERTYPE_IPV4 ||
+	if (tt_get_be16(arp) != ARP_HTYPE_ETHER || tt_get_be16(arp + 2) != TT_PKT_ETHERTYPE_IPV4 ||
 	    arp[4] != ARP_HLEN || arp[5] != ARP_PLEN)
 		return TT_PKT_RX_ARP_FORMAT;
-	r.op = get_be16(arp + 6);
+	r.op = tt_get_be16(arp + 6);
 	if (r.op != TT_PKT_ARP_REQUEST && r.op != TT_PKT_ARP_REPLY)
 		return TT_PKT_RX_ARP_OP;
 
 	memcpy(r.eth_dst, frame + ETH_DST, TT_PKT_ETH_ADDR_LEN);
 	memcpy(r.eth_src, frame + ETH_SRC, TT_PKT_ETH_ADDR_LEN);
 	memcpy(r.sha, arp + 8, TT_PKT_ETH_ADDR_LEN);
-	r.spa = get_be32(arp + 14);
+	r.spa = tt_get_be32(arp + 14);
 	memcpy(r.tha, arp + 18, TT_PKT_ETH_ADDR_LEN);
-	r.tpa = get_be32(arp + 24);
+	r.tpa = tt_get_be32(arp + 24);
 	*a = r;
 	return TT_PKT_RX_OK;
 }
@@ -338,16 +309,16 @@ size_t tt_pkt_build_arp(uint8_t *buf, size_t cap, const struct tt_pkt_arp *a)
 	arp = buf + TT_PKT_ETH_HDR_LEN;
 	memcpy(buf + ETH_DST, a->eth_dst, TT_PKT_ETH_ADDR_LEN);
 	memcpy(buf + ETH_SRC, a->eth_src, TT_PKT_ETH_ADDR_LEN);
-	put_be16(buf + ETH_TYPE, TT_PKT_ETHERTYPE_ARP);
-	put_be16(arp, ARP_HTYPE_ETHER);
-	put_be16(arp + 2, TT_PKT_ETHERTYPE_IPV4);
+	tt_put_be16(buf + ETH_TYPE, TT_PKT_ETHERTYPE_ARP);
+	tt_put_be16(arp, ARP_HTYPE_ETHER);
+	tt_put_be16(arp + 2, TT_PKT_ETHERTYPE_IPV4);
 	arp[4] = ARP_HLEN;
 	arp[5] = ARP_PLEN;
-	put_be16(arp + 6, a->op);
+	tt_put_be16(arp + 6, a->op);
 	memcpy(arp + 8, a->sha, TT_PKT_ETH_ADDR_LEN);
-	put_be32(arp + 14, a->spa);
+	tt_put_be32(arp + 14, a->spa);
 	memcpy(arp + 18, a->tha, TT_PKT_ETH_ADDR_LEN);
-	put_be32(arp + 24, a->tpa);
+	tt_put_be32(arp + 24, a->tpa);
 	return TT_PKT_ARP_FRAME_LEN;
 }
 

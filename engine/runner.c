@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_bytes.h"
+#include "tt_crc32.h"
+#include "tt_names.h"
+
 struct slot {
 	bool used;
 	uint8_t status;
@@ -62,25 +66,13 @@ static const char *const verdict_names[] = {
 
 const char *tt_run_verdict_name(unsigned int verdict)
 {
-	return verdict < TT_RUN_VERDICT_MAX ? verdict_names[verdict] : "?";
+	return TT_NAME_AT(verdict_names, verdict, "?");
 }
 
-/* Nibble-at-a-time table: 16 entries, no init step, fast enough for 64 KiB. */
+/* One CRC implementation for the engine: tt_crc32.c. */
 uint32_t tt_run_crc32(const uint8_t *buf, size_t len)
 {
-	static const uint32_t tab[16] = {
-		0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-		0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-		0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-	};
-	uint32_t crc = 0xffffffffu;
-
-	for (size_t i = 0; i < len; i++) {
-		crc ^= buf[i];
-		crc = (crc >> 4) ^ tab[crc & 0xf];
-		crc = (crc >> 4) ^ tab[crc & 0xf];
-	}
-	return crc ^ 0xffffffffu;
+	return tt_crc32(buf, len);
 }
 
 /* Validate the sizes; allocate slots, result buffers, reply ring, registry. NULL + errno. */
@@ -188,10 +180,7 @@ static enum tt_tmsg_status h_crc32(void *ctx, struct tt_run_call *c)
 	(void)ctx;
 	if (c->out_cap < 4)
 		return TT_TMSG_ST_TOO_LARGE;
-	c->out[0] = (uint8_t)(crc >> 24);
-	c->out[1] = (uint8_t)(crc >> 16);
-	c->out[2] = (uint8_t)(crc >> 8);
-	c->out[3] = (uint8_t)crc;
+	tt_put_be32(c->out, crc);
 	c->out_len = 4;
 	return TT_TMSG_ST_OK;
 }
@@ -203,8 +192,7 @@ static enum tt_tmsg_status h_spin(void *ctx, struct tt_run_call *c)
 	(void)ctx;
 	if (c->in_len < 4)
 		return TT_TMSG_ST_BAD_PAYLOAD;
-	us = (uint32_t)c->in[0] << 24 | (uint32_t)c->in[1] << 16 | (uint32_t)c->in[2] << 8 |
-	     c->in[3];
+	us = tt_get_be32(c->in);
 	/* Injected virtual time: the runner holds the result, nothing spins. */
 	c->busy_ns = tt_us_to_ns(us);
 	return copy_out(c);

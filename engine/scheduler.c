@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tt_names.h"
+
 #define NIL UINT32_MAX /* end of an index list */
 
 struct task {
@@ -52,13 +54,6 @@ struct tt_sched {
 	struct tt_sched_counters ctr;
 };
 
-#define NAME_AT(table, i) name_at(table, sizeof(table) / sizeof((table)[0]), i)
-
-static const char *name_at(const char *const *table, size_t n, unsigned int i)
-{
-	return i < n && table[i] != NULL ? table[i] : "?";
-}
-
 static const char *const state_names[] = {
 #define TT_X(name, str) [TT_SCHED_S_##name] = str,
 	TT_SCHED_STATES(TT_X)
@@ -92,27 +87,27 @@ static const char *const end_names[] = {
 
 const char *tt_sched_state_name(unsigned int state)
 {
-	return NAME_AT(state_names, state);
+	return TT_NAME_AT(state_names, state, "?");
 }
 
 const char *tt_sched_verdict_name(unsigned int verdict)
 {
-	return NAME_AT(verdict_names, verdict);
+	return TT_NAME_AT(verdict_names, verdict, "?");
 }
 
 const char *tt_sched_event_name(unsigned int kind)
 {
-	return NAME_AT(event_names, kind);
+	return TT_NAME_AT(event_names, kind, "?");
 }
 
 const char *tt_sched_cancel_route_name(unsigned int route)
 {
-	return NAME_AT(route_names, route);
+	return TT_NAME_AT(route_names, route, "?");
 }
 
 const char *tt_sched_cancel_end_name(unsigned int end)
 {
-	return NAME_AT(end_names, end);
+	return TT_NAME_AT(end_names, end, "?");
 }
 
 /* Append one record; a full (or absent) log drops and counts, never overwrites. */

@@ -8,12 +8,8 @@
 
 #include <string.h>
 
-#define NAME_OR_UNKNOWN(table, i) name_at(table, sizeof(table) / sizeof((table)[0]), i)
-
-static const char *name_at(const char *const *table, size_t n, unsigned int i)
-{
-	return i < n && table[i] != NULL ? table[i] : "?";
-}
+#include "tt_bytes.h"
+#include "tt_names.h"
 
 static const char *const type_names[] = {
 #define TT_X(name, val, str) [val] = str,
@@ -49,62 +45,27 @@ static const char *const reject_rules[] = {
 
 const char *tt_tmsg_type_name(unsigned int type)
 {
-	return NAME_OR_UNKNOWN(type_names, type);
+	return TT_NAME_AT(type_names, type, "?");
 }
 
 const char *tt_tmsg_status_name(unsigned int status)
 {
-	return NAME_OR_UNKNOWN(status_names, status);
+	return TT_NAME_AT(status_names, status, "?");
 }
 
 const char *tt_tmsg_outcome_name(unsigned int outcome)
 {
-	return NAME_OR_UNKNOWN(outcome_names, outcome);
+	return TT_NAME_AT(outcome_names, outcome, "?");
 }
 
 const char *tt_tmsg_reject_name(unsigned int reason)
 {
-	return NAME_OR_UNKNOWN(reject_names, reason);
+	return TT_NAME_AT(reject_names, reason, "?");
 }
 
 const char *tt_tmsg_reject_rule(unsigned int reason)
 {
-	return NAME_OR_UNKNOWN(reject_rules, reason);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+	return TT_NAME_AT(reject_rules, reason, "?");
 }
 
 static bool handler_char_ok(unsigned char c)
@@ -169,12 +130,12 @@ size_t tt_tmsg_encode(const struct tt_tmsg *msg, uint8_t *buf, size_t cap)
 	memset(buf, 0, len < TT_TMSG_RESULT_HDR_LEN ? len : TT_TMSG_RESULT_HDR_LEN);
 	buf[0] = TT_TMSG_VERSION;
 	buf[1] = msg->type;
-	put_be16(buf + 2, 0);
-	put_be64(buf + 4, msg->task_id);
-	put_be32(buf + 12, msg->epoch);
+	tt_put_be16(buf + 2, 0);
+	tt_put_be64(buf + 4, msg->task_id);
+	tt_put_be32(buf + 12, msg->epoch);
 	switch (msg->type) {
 	case TT_TMSG_ASSIGN:
-		put_be32(buf + 16, msg->payload_len);
+		tt_put_be32(buf + 16, msg->payload_len);
 		buf[20] = msg->handler_len;
 		memcpy(buf + TT_TMSG_ASSIGN_HDR_LEN, msg->handler, msg->handler_len);
 		off = TT_TMSG_ASSIGN_HDR_LEN + msg->handler_len;
@@ -182,7 +143,7 @@ size_t tt_tmsg_encode(const struct tt_tmsg *msg, uint8_t *buf, size_t cap)
 			memcpy(buf + off, msg->payload, msg->payload_len);
 		break;
 	case TT_TMSG_RESULT:
-		put_be32(buf + 16, msg->payload_len);
+		tt_put_be32(buf + 16, msg->payload_len);
 		buf[20] = msg->status;
 		if (msg->payload_len > 0)
 			memcpy(buf + TT_TMSG_RESULT_HDR_LEN, msg->payload, msg->payload_len);
@@ -236,7 +197,7 @@ static enum tt_tmsg_reject decode_assign(const uint8_t *buf, size_t len, struct 
 		return TT_TMSG_RX_HANDLER_CHARS;
 	m->handler_len = hlen;
 	m->handler = (const char *)buf + TT_TMSG_ASSIGN_HDR_LEN;
-	return take_payload(buf, len, TT_TMSG_ASSIGN_HDR_LEN + hlen, get_be32(buf + 16), m);
+	return take_payload(buf, len, TT_TMSG_ASSIGN_HDR_LEN + hlen, tt_get_be32(buf + 16), m);
 }
 
 static enum tt_tmsg_reject decode_result(const uint8_t *buf, size_t len, struct tt_tmsg *m)
@@ -248,7 +209,7 @@ static enum tt_tmsg_reject decode_result(const uint8_t *buf, size_t len, struct 
 	if (!zero3(buf + 21))
 		return TT_TMSG_RX_RESERVED;
 	m->status = buf[20];
-	return take_payload(buf, len, TT_TMSG_RESULT_HDR_LEN, get_be32(buf + 16), m);
+	return take_payload(buf, len, TT_TMSG_RESULT_HDR_LEN, tt_get_be32(buf + 16), m);
 }
 
 static enum tt_tmsg_reject decode_cancel_ack(const uint8_t *buf, size_t len, struct tt_tmsg *m)
@@ -283,12 +244,12 @@ enum tt_tmsg_reject tt_tmsg_decode(const uint8_t *buf, size_t len, struct tt_tms
 	m.type = buf[1];
 	if (m.type < TT_TMSG_ASSIGN || m.type > TT_TMSG_CANCEL_ACK)
 		return TT_TMSG_RX_TYPE;
-	if (get_be16(buf + 2) != 0)
+	if (tt_get_be16(buf + 2) != 0)
 		return TT_TMSG_RX_RESERVED;
-	m.task_id = get_be64(buf + 4);
+	m.task_id = tt_get_be64(buf + 4);
 	if (m.task_id == 0)
 		return TT_TMSG_RX_TASK_ID_ZERO;
-	m.epoch = get_be32(buf + 12);
+	m.epoch = tt_get_be32(buf + 12);
 	if (m.epoch == 0)
 		return TT_TMSG_RX_EPOCH_ZERO;
 

@@ -7,31 +7,25 @@
  * re-armed to the object's next_deadline() after each step. All side effects
  * of a step are carried out by one "apply" function per object type, so that
  * a step taken from RX, from a timer or from an operator call behaves alike.
+ * The plumbing shared with the master (transmit, timers, heartbeat transport
+ * checks, timeline) is in endpoint.c.
  */
 #include "worker.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bfd_wire.h"
 #include "dc_wire.h"
+#include "endpoint.h"
 #include "evq.h"
 #include "task_msg.h"
 #include "timer_wheel.h"
+#include "tt_names.h"
+#include "tt_rand.h"
 
-#define EVQ_BURST    32
-#define TW_SHIFT_MAX 20 /* ~1 ms ticks at most: timers never fire early anyway */
-
-struct wchan {
-	struct tt_dc *dc;
-	struct tt_timer tm;
-	struct tt_worker *w;
-	uint8_t idx;
-	bool cut;
-};
+#define EVQ_BURST 32
 
 struct tt_worker {
 	struct tt_worker_config cfg;
@@ -39,16 +33,13 @@ struct tt_worker {
 	enum tt_worker_state state;
 	uint32_t epoch;
 	bool exited;
-	tt_ns_t now; /* latest `now` seen */
-	struct tt_hb_session hb;
-	struct tt_timer hb_tm;
+	tt_ns_t now;	 /* latest `now` seen */
+	struct tt_ep ep; /* io, wheel, event queue, timeline */
+	struct tt_ep_hb hb;
 	struct tt_fence_assoc assoc;
-	struct wchan ch[TT_FENCE_MAX_CHAN];
+	struct tt_ep_chan ch[TT_FENCE_MAX_CHAN]; /* owner: the worker */
 	struct tt_run *run;
 	struct tt_run_out rout;
-	struct tt_evq *evq;
-	struct tt_tw *tw;
-	struct tt_fence_tl *tl;
 	struct tt_dcw_policy dcw;
 	/* flush_runner's stage: TT_RUN_OUT_MAX encoded messages */
 	struct staged {
@@ -77,167 +68,36 @@ static const char *const action_names[] = {
 
 const char *tt_worker_state_name(unsigned int state)
 {
-	return state < TT_WORKER_S_COUNT ? state_names[state] : "?";
+	return TT_NAME_AT(state_names, state, "?");
 }
 
 const char *tt_worker_fence_action_name(unsigned int action)
 {
-	return action < TT_WORKER_FENCE_COUNT ? action_names[action] : "?";
+	return TT_NAME_AT(action_names, action, "?");
 }
 
 static void hb_apply(struct tt_worker *w, const struct tt_hb_actions *act, tt_ns_t now);
-static void dc_apply(struct wchan *c, struct tt_dc_actions *act, tt_ns_t now);
+static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now);
 static void flush_runner(struct tt_worker *w, tt_ns_t now);
-
-/* splitmix64: deterministic ISNs and nonces from the configured seed. */
-static uint64_t prng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static void tl_push(struct tt_worker *w, tt_ns_t now, unsigned int kind, uint32_t epoch,
 		    unsigned int chan, uint32_t aux, uint64_t val)
 {
-	struct tt_fence_event ev = {
-		.time_ns = now,
-		.val = val,
-		.worker = w->cfg.worker_id,
-		.epoch = epoch,
-		.aux = aux,
-		.kind = (uint16_t)kind,
-		.chan = (uint8_t)chan,
-		.role = TT_HB_ROLE_WORKER,
-	};
-
-	tt_fence_tl_push(w->tl, &ev);
-}
-
-/* ---- transmit ---- */
-
-static void io_send_hb(struct tt_worker *w, const struct tt_bfd_ctrl *pkt)
-{
-	struct tt_udp_meta meta = {
-		.src_ip = w->cfg.ip,
-		.dst_ip = w->cfg.master_ip,
-		.src_port = w->cfg.hb_src_port,
-		.dst_port = TT_BFD_UDP_PORT,
-		.ttl = TT_BFD_TTL, /* RFC 5881 §5 */
-	};
-	size_t cap = 0;
-	uint8_t *buf = w->cfg.io.tx_buf(w->cfg.io.ctx, &cap);
-	size_t len;
-
-	if (buf == NULL) {
-		w->cnt.tx.no_buf++;
-		return;
-	}
-	len = tt_bfd_build(pkt, buf, cap);
-	if (len == 0)
-		w->cnt.tx.build_failed++;
-	if (w->cfg.io.tx_send(w->cfg.io.ctx, &meta, buf, len) < 0 && len > 0)
-		w->cnt.tx.send_failed++;
-	else if (len > 0)
-		w->cnt.tx.sent++;
-}
-
-static void io_send_dc(struct tt_worker *w, struct wchan *c, const struct tt_dc_tx_req *req)
-{
-	struct tt_udp_meta meta = {
-		.src_ip = w->cfg.ip,
-		.dst_ip = w->cfg.master_ip,
-		.src_port = (uint16_t)(w->cfg.dc_port_base + c->idx),
-		.dst_port = w->cfg.master_dc_port,
-		.ttl = 64,
-	};
-	size_t cap = 0;
-	uint8_t *buf = w->cfg.io.tx_buf(w->cfg.io.ctx, &cap);
-	size_t len;
-
-	if (buf == NULL) {
-		w->cnt.tx.no_buf++;
-		return;
-	}
-	len = tt_dc_build(c->dc, req, buf, cap);
-	if (len == 0)
-		w->cnt.tx.build_failed++;
-	if (w->cfg.io.tx_send(w->cfg.io.ctx, &meta, buf, len) < 0 && len > 0)
-		w->cnt.tx.send_failed++;
-	else if (len > 0)
-		w->cnt.tx.sent++;
-}
-
-/* ---- timers ---- */
-
-static void hb_rearm(struct tt_worker *w)
-{
-	tt_ns_t d;
-
-	if (!w->exited && tt_hb_next_deadline(&w->hb, &d))
-		tt_tw_arm(w->tw, &w->hb_tm, d);
-	else
-		tt_tw_cancel(w->tw, &w->hb_tm);
-}
-
-static void dc_rearm(struct wchan *c)
-{
-	tt_ns_t d;
-
-	if (!c->w->exited && tt_dc_next_deadline(c->dc, &d))
-		tt_tw_arm(c->w->tw, &c->tm, d);
-	else
-		tt_tw_cancel(c->w->tw, &c->tm);
-}
-
-static void hb_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
-{
-	struct tt_worker *w = arg;
-	struct tt_hb_actions act;
-
-	(void)t;
-	w->cnt.timers_fired++;
-	if (tt_hb_tick(&w->hb, now, &act) < 0)
-		w->cnt.step_errors++;
-	hb_apply(w, &act, now);
-}
-
-static void dc_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
-{
-	struct wchan *c = arg;
-	struct tt_dc_actions act;
-
-	(void)t;
-	c->w->cnt.timers_fired++;
-	if (tt_dc_tick(c->dc, now, &act) < 0)
-		c->w->cnt.step_errors++;
-	dc_apply(c, &act, now);
+	tt_ep_tl_push(&w->ep, now, kind, w->cfg.worker_id, epoch, chan, aux, val);
 }
 
 /* ---- channels ---- */
 
-/* Step a channel with an event and carry out what it says. */
-static int dc_event(struct wchan *c, const struct tt_dc_event *ev, tt_ns_t now)
-{
-	struct tt_dc_actions act;
-	int rc = tt_dc_step(c->dc, ev, now, &act);
-
-	dc_apply(c, &act, now);
-	return rc;
-}
-
-static void open_channel(struct tt_worker *w, struct wchan *c, tt_ns_t now)
+static void open_channel(struct tt_worker *w, struct tt_ep_chan *c, tt_ns_t now)
 {
 	struct tt_dc_event ev = {.type = TT_DC_EV_OPEN};
 
 	if (c->cut || tt_dc_state(c->dc) != TT_DC_S_CLOSED)
 		return;
 	ev.open.epoch = w->epoch;
-	ev.open.isn = (uint32_t)prng_next(&w->prng);
-	ev.open.nonce = prng_next(&w->prng) | 1u; /* non-zero */
-	if (dc_event(c, &ev, now) < 0)
+	ev.open.isn = (uint32_t)tt_rand_next(&w->prng);
+	ev.open.nonce = tt_rand_next(&w->prng) | 1u; /* non-zero */
+	if (tt_ep_chan_event(c, &ev, now) < 0)
 		w->cnt.step_errors++;
 }
 
@@ -255,12 +115,9 @@ static void close_all(struct tt_worker *w, tt_ns_t now)
 {
 	struct tt_dc_event ev = {.type = TT_DC_EV_CLOSE};
 
-	for (unsigned int i = 0; i < w->cfg.n_chan; i++) {
-		enum tt_dc_state s = tt_dc_state(w->ch[i].dc);
-
-		if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP)
-			dc_event(&w->ch[i], &ev, now);
-	}
+	for (unsigned int i = 0; i < w->cfg.n_chan; i++)
+		if (tt_ep_chan_in_use(&w->ch[i]))
+			tt_ep_chan_event(&w->ch[i], &ev, now);
 }
 
 static void reset_all(struct tt_worker *w, tt_ns_t now)
@@ -268,7 +125,7 @@ static void reset_all(struct tt_worker *w, tt_ns_t now)
 	struct tt_dc_event ev = {.type = TT_DC_EV_RESET};
 
 	for (unsigned int i = 0; i < w->cfg.n_chan; i++)
-		if (dc_event(&w->ch[i], &ev, now) < 0)
+		if (tt_ep_chan_event(&w->ch[i], &ev, now) < 0)
 			w->cnt.step_errors++;
 }
 
@@ -276,11 +133,11 @@ static void reset_all(struct tt_worker *w, tt_ns_t now)
 static bool taking_tasks(const struct tt_worker *w)
 {
 	return (w->state == TT_WORKER_S_CONNECTING || w->state == TT_WORKER_S_LIVE) &&
-	       tt_hb_state(&w->hb) == TT_HB_S_UP && tt_fence_down_mask(&w->assoc) == 0 &&
+	       tt_hb_state(&w->hb.sess) == TT_HB_S_UP && tt_fence_down_mask(&w->assoc) == 0 &&
 	       !tt_run_fenced(w->run);
 }
 
-static void on_message(struct tt_worker *w, struct wchan *c, const uint8_t *msg, uint32_t len,
+static void on_message(struct tt_worker *w, struct tt_ep_chan *c, const uint8_t *msg, uint32_t len,
 		       tt_ns_t now)
 {
 	struct tt_tmsg m;
@@ -328,14 +185,12 @@ static void silence(struct tt_worker *w, unsigned int chan, enum tt_fence_route 
  * the next step on the channel), then UP, DELIVER and DOWN, then drain any
  * further complete messages (TT_DC_A_MORE) and re-arm the channel's timer.
  */
-static void dc_apply(struct wchan *c, struct tt_dc_actions *act, tt_ns_t now)
+static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now)
 {
-	struct tt_worker *w = c->w;
+	struct tt_worker *w = c->owner;
 
 	for (;;) {
-		if (act->flags & TT_DC_A_TX)
-			for (unsigned int i = 0; i < act->n_tx; i++)
-				io_send_dc(w, c, &act->tx[i]);
+		tt_ep_chan_tx(c, act);
 		if (act->flags & TT_DC_A_UP) {
 			tl_push(w, now, TT_FENCE_EV_CHAN_UP, w->epoch, c->idx, 0, 0);
 			if (tt_fence_chan_up(&w->assoc, c->idx) &&
@@ -353,20 +208,15 @@ static void dc_apply(struct wchan *c, struct tt_dc_actions *act, tt_ns_t now)
 
 			tl_push(w, now, TT_FENCE_EV_CHAN_DOWN, w->epoch, c->idx, act->down_reason,
 				0);
-			r = tt_fence_chan_down(&w->assoc, c->idx, (uint8_t)act->down_reason,
-					       w->cfg.dc_lcore, w->evq, now);
+			r = tt_ep_chan_down(c, &w->assoc, act->down_reason, now);
 			if (r == TT_FENCE_ROUTE_DIRECT)
 				silence(w, c->idx, r, now, now);
 		}
-		if (!(act->flags & TT_DC_A_MORE) || w->exited)
-			break;
 		/* Another complete message waits: deliver it now (bounded by rx_window). */
-		if (tt_dc_tick(c->dc, now, act) < 0) {
-			w->cnt.step_errors++;
+		if (w->exited || !tt_ep_chan_more(c, now, act))
 			break;
-		}
 	}
-	dc_rearm(c);
+	tt_ep_chan_rearm(c, w->exited);
 }
 
 /* ---- runner ---- */
@@ -404,7 +254,7 @@ static void flush_runner(struct tt_worker *w, tt_ns_t now)
 		for (uint32_t i = 0; i < n; i++) {
 			const struct staged *st = &w->stage[i];
 			struct tt_dc_actions act;
-			struct wchan *c;
+			struct tt_ep_chan *c;
 			int rc;
 
 			if (tt_run_fenced(w->run) || w->exited) {
@@ -426,7 +276,7 @@ static void flush_runner(struct tt_worker *w, tt_ns_t now)
 				struct tt_dc_event cut = {.type = TT_DC_EV_CUT};
 
 				w->cnt.overflow_cuts++;
-				dc_event(c, &cut, now);
+				tt_ep_chan_event(c, &cut, now);
 			}
 		}
 	}
@@ -473,9 +323,9 @@ static void do_fence(struct tt_worker *w, tt_ns_t now)
 		w->state = TT_WORKER_S_EXITED;
 		w->exited = true;
 		tl_push(w, now, TT_FENCE_EV_EXIT, old, TT_FENCE_NO_CHAN, TT_WORKER_EXIT_FENCED, 0);
-		tt_tw_cancel(w->tw, &w->hb_tm);
+		tt_tw_cancel(w->ep.tw, &w->hb.tm);
 		for (unsigned int i = 0; i < w->cfg.n_chan; i++)
-			tt_tw_cancel(w->tw, &w->ch[i].tm);
+			tt_tw_cancel(w->ep.tw, &w->ch[i].tm);
 		return;
 	}
 
@@ -491,22 +341,10 @@ static void do_fence(struct tt_worker *w, tt_ns_t now)
 		struct tt_hb_event ev = {.type = TT_HB_EV_RECONNECT};
 		struct tt_hb_actions act;
 
-		if (tt_hb_step(&w->hb, &ev, now, &act) < 0)
+		if (tt_hb_step(&w->hb.sess, &ev, now, &act) < 0)
 			w->cnt.step_errors++;
 		hb_apply(w, &act, now);
 	}
-}
-
-static bool entered_up(const struct tt_hb_actions *act)
-{
-	return (act->flags & TT_HB_A_STATE_CHANGE) && act->new_state == TT_HB_S_UP &&
-	       (act->old_state != TT_HB_S_UP || (act->flags & TT_HB_A_DETECT_EXPIRED));
-}
-
-static bool left_up(const struct tt_hb_actions *act)
-{
-	return (act->flags & TT_HB_A_STATE_CHANGE) && act->old_state == TT_HB_S_UP &&
-	       (act->new_state != TT_HB_S_UP || (act->flags & TT_HB_A_DETECT_EXPIRED));
 }
 
 /* Carry out a session step, in the order hb_fsm.h asks: FENCE before TX. */
@@ -514,20 +352,25 @@ static void hb_apply(struct tt_worker *w, const struct tt_hb_actions *act, tt_ns
 {
 	if (w->exited)
 		return;
-	if (left_up(act))
+	if (tt_ep_hb_left_up(act))
 		tl_push(w, now, TT_FENCE_EV_HB_DOWN, w->epoch, TT_FENCE_NO_CHAN, act->diag, 0);
 	if (act->flags & TT_HB_A_FENCE)
 		do_fence(w, now);
 	if (w->exited)
 		return;
-	if ((act->flags & TT_HB_A_TX) && act->n_tx > 0)
-		io_send_hb(w, &act->tx[0]);
-	if (entered_up(act)) {
+	tt_ep_hb_tx(&w->hb, act);
+	if (tt_ep_hb_entered_up(act)) {
 		tl_push(w, now, TT_FENCE_EV_HB_UP, w->epoch, TT_FENCE_NO_CHAN, 0, 0);
 		if (w->state == TT_WORKER_S_JOINING)
 			connect_all(w, now);
 	}
-	hb_rearm(w);
+	tt_ep_hb_rearm(&w->hb, w->exited);
+}
+
+/* The session's timer fired (tt_ep_hb_apply_fn). */
+static void hb_apply_cb(void *owner, const struct tt_hb_actions *act, tt_ns_t now)
+{
+	hb_apply(owner, act, now);
 }
 
 /* Disconnect the heartbeat (DESIGN.md §1 step 3) and record it. */
@@ -535,7 +378,7 @@ static void silence(struct tt_worker *w, unsigned int chan, enum tt_fence_route 
 		    tt_ns_t down_ns, tt_ns_t now)
 {
 	struct tt_hb_actions act;
-	int rc = tt_fence_silence(&w->assoc, &w->hb, now, &act);
+	int rc = tt_fence_silence(&w->assoc, &w->hb.sess, now, &act);
 
 	if (rc < 0) {
 		w->cnt.step_errors++;
@@ -555,7 +398,7 @@ static void drain_evq(struct tt_worker *w, tt_ns_t now)
 	struct tt_evq_event ev[EVQ_BURST];
 	unsigned int n;
 
-	while ((n = tt_evq_dequeue_burst(w->evq, ev, EVQ_BURST)) > 0)
+	while ((n = tt_evq_dequeue_burst(w->ep.evq, ev, EVQ_BURST)) > 0)
 		for (unsigned int i = 0; i < n; i++)
 			if (tt_fence_on_event(&w->assoc, &ev[i]))
 				silence(w, ev[i].chan_idx, TT_FENCE_ROUTE_QUEUED, ev[i].ts_ns, now);
@@ -563,88 +406,45 @@ static void drain_evq(struct tt_worker *w, tt_ns_t now)
 
 /* ---- create / destroy ---- */
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t len, const char *fmt,
-							  ...);
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
-static int check_policy(const struct tt_hb_timers *wt, const struct tt_hb_timers *mt, tt_ns_t d_max,
-			tt_ns_t g, bool skip, struct tt_hb_policy_times *out, char *err, size_t len)
-{
-	struct tt_hb_policy_input in = {
-		.master = {mt->desired_min_tx_us, mt->required_min_rx_us, mt->detect_mult},
-		.worker = {wt->desired_min_tx_us, wt->required_min_rx_us, wt->detect_mult},
-		.d_max_ns = d_max,
-		.granularity_ns = g,
-	};
-	int rc;
-
-	if (!skip) {
-		rc = tt_hb_policy_check(&in, err, len);
-		if (rc < 0)
-			return rc;
-	}
-	return tt_hb_policy_compute(&in, out, err, len);
-}
-
-static unsigned int tw_shift(tt_ns_t g)
-{
-	unsigned int s = 0;
-
-	while (s < TW_SHIFT_MAX && (2ull << s) <= g)
-		s++;
-	return s;
-}
-
 struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t now, char *err,
 				   size_t err_len)
 {
 	struct tt_worker *w;
-	struct tt_fence_assoc_config ac = {0};
+	struct tt_ep_config ec = {0};
 	struct tt_hb_config hc = {0};
 	struct tt_run_config rc = {0};
-	uint32_t evq_cap = TT_EVQ_MIN_CAPACITY;
 
-	set_err(err, err_len, "ok");
+	tt_ep_set_err(err, err_len, "ok");
 	if (cfg->n_chan < 1 || cfg->n_chan > TT_FENCE_MAX_CHAN ||
 	    cfg->n_chan > TT_DCW_MAX_CHANNELS) {
-		set_err(err, err_len, "worker n_chan = %u: allowed 1..%u", cfg->n_chan,
-			TT_FENCE_MAX_CHAN);
+		tt_ep_set_err(err, err_len, "worker n_chan = %u: allowed 1..%u", cfg->n_chan,
+			      TT_FENCE_MAX_CHAN);
 		goto inval;
 	}
 	if (cfg->epoch == 0) {
-		set_err(err, err_len, "worker epoch = 0: allowed 1..4294967295");
+		tt_ep_set_err(err, err_len, "worker epoch = 0: allowed 1..4294967295");
 		goto inval;
 	}
 	if (cfg->hb_src_port < TT_BFD_SRC_PORT_MIN) {
-		set_err(err, err_len, "worker hb_src_port = %u: allowed %u..%u (RFC 5881 §4)",
-			cfg->hb_src_port, TT_BFD_SRC_PORT_MIN, TT_BFD_SRC_PORT_MAX);
+		tt_ep_set_err(err, err_len, "worker hb_src_port = %u: allowed %u..%u (RFC 5881 §4)",
+			      cfg->hb_src_port, TT_BFD_SRC_PORT_MIN, TT_BFD_SRC_PORT_MAX);
 		goto inval;
 	}
 	if (cfg->dc_port_base == 0 || (uint32_t)cfg->dc_port_base + cfg->n_chan - 1 > 65535u ||
 	    (cfg->hb_src_port >= cfg->dc_port_base &&
 	     cfg->hb_src_port < cfg->dc_port_base + cfg->n_chan)) {
-		set_err(err, err_len,
-			"worker dc_port_base = %u: needs dc_port_base + n_chan - 1 <= 65535, "
-			"non-zero, not overlapping hb_src_port %u",
-			cfg->dc_port_base, cfg->hb_src_port);
+		tt_ep_set_err(err, err_len,
+			      "worker dc_port_base = %u: needs dc_port_base + n_chan - 1 <= 65535, "
+			      "non-zero, not overlapping hb_src_port %u",
+			      cfg->dc_port_base, cfg->hb_src_port);
 		goto inval;
 	}
 	if (cfg->fence_action >= TT_WORKER_FENCE_COUNT || cfg->timeline_cap == 0 ||
 	    cfg->io.tx_buf == NULL || cfg->io.tx_send == NULL) {
-		set_err(err, err_len,
-			"worker fence_action %u, timeline_cap %u or io ops invalid: action "
-			"exit|rejoin, timeline_cap >= 1, tx_buf and tx_send set",
-			(unsigned int)cfg->fence_action, cfg->timeline_cap);
+		tt_ep_set_err(err, err_len,
+			      "worker fence_action %u, timeline_cap %u or io ops invalid: action "
+			      "exit|rejoin, timeline_cap >= 1, tx_buf and tx_send set",
+			      (unsigned int)cfg->fence_action, cfg->timeline_cap);
 		goto inval;
 	}
 
@@ -656,8 +456,9 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 		w->cfg.master_dc_port = TT_DCW_UDP_PORT;
 	if (w->cfg.local_disc == 0)
 		w->cfg.local_disc = 0x57000000u + cfg->worker_id + 1u;
-	if (check_policy(&cfg->worker_timers, &cfg->master_timers, cfg->d_max_ns,
-			 cfg->granularity_ns, cfg->skip_policy_check, &w->pol, err, err_len) < 0) {
+	if (tt_ep_check_policy(&cfg->master_timers, &cfg->worker_timers, cfg->d_max_ns,
+			       cfg->granularity_ns, cfg->skip_policy_check, &w->pol, err,
+			       err_len) < 0) {
 		free(w);
 		goto inval;
 	}
@@ -676,21 +477,17 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 	hc.d_max_ns = cfg->d_max_ns;
 	hc.granularity_ns = cfg->granularity_ns;
 	hc.seed = cfg->seed ^ 0x48420000ull ^ cfg->worker_id;
-	if (tt_hb_init(&w->hb, &hc, now) < 0) {
-		set_err(err, err_len,
-			"worker heartbeat config refused by tt_hb_init "
-			"(timers zero, or slow_tx_us below 1 s without "
-			"allow_fast_slow_rate)");
+	if (tt_ep_hb_init(&w->ep, &w->hb, &hc, now, w) < 0) {
+		tt_ep_set_err(err, err_len,
+			      "worker heartbeat config refused by tt_hb_init "
+			      "(timers zero, or slow_tx_us below 1 s without "
+			      "allow_fast_slow_rate)");
 		free(w);
 		goto inval;
 	}
 
-	ac.worker_id = cfg->worker_id;
-	ac.n_chan = cfg->n_chan;
-	ac.hb_lcore = cfg->hb_lcore;
-	for (unsigned int i = 0; i < cfg->n_chan; i++)
-		ac.chan_lcore[i] = cfg->dc_lcore;
-	tt_fence_assoc_init(&w->assoc, &ac);
+	w->hb.meta = tt_ep_hb_meta(cfg->ip, cfg->master_ip, cfg->hb_src_port);
+	tt_ep_assoc_init(&w->assoc, cfg->worker_id, cfg->n_chan, cfg->hb_lcore, cfg->dc_lcore);
 
 	rc.max_tasks = cfg->max_tasks;
 	rc.max_handlers = cfg->max_handlers;
@@ -699,7 +496,8 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 	rc.epoch = cfg->epoch;
 	w->run = tt_run_create(&rc);
 	if (w->run == NULL || tt_run_register_reference(w->run) < 0) {
-		set_err(err, err_len,
+		tt_ep_set_err(
+			err, err_len,
 			"worker runner refused: max_tasks %u, max_handlers %u (>= 3), max_result "
 			"%u "
 			"(<= %u)",
@@ -707,37 +505,38 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 		goto fail;
 	}
 
-	while (evq_cap < 4u * cfg->n_chan)
-		evq_cap <<= 1;
-	w->evq = tt_evq_create(evq_cap);
-	w->tw = tt_tw_create(tw_shift(cfg->granularity_ns), now);
-	w->tl = tt_fence_tl_create(cfg->timeline_cap);
+	ec.role = TT_HB_ROLE_WORKER;
+	ec.io = cfg->io;
+	ec.dc_lcore = cfg->dc_lcore;
+	ec.granularity_ns = cfg->granularity_ns;
+	ec.timeline_cap = cfg->timeline_cap;
+	ec.n_chan = cfg->n_chan;
+	ec.hb_apply = hb_apply_cb;
+	ec.dc_apply = dc_apply;
+	ec.tx = &w->cnt.tx;
+	ec.hb_rx = &w->cnt.hb_rx;
+	ec.timers_fired = &w->cnt.timers_fired;
+	ec.step_errors = &w->cnt.step_errors;
 	w->stage_slot = TT_TMSG_RESULT_HDR_LEN + (size_t)cfg->max_result;
 	w->stage_buf = malloc(TT_RUN_OUT_MAX * w->stage_slot);
-	if (w->evq == NULL || w->tw == NULL || w->tl == NULL || w->stage_buf == NULL) {
-		set_err(err, err_len, "worker: out of memory");
+	if (tt_ep_init(&w->ep, &ec, now) < 0 || w->stage_buf == NULL) {
+		tt_ep_set_err(err, err_len, "worker: out of memory");
 		goto fail;
 	}
-	tt_timer_init(&w->hb_tm, hb_timer_fn, w);
 	for (unsigned int i = 0; i < cfg->n_chan; i++) {
-		struct tt_dc_config dc = cfg->dc;
-		struct wchan *c = &w->ch[i];
+		struct tt_ep_chan *c = &w->ch[i];
 
-		dc.worker_id = cfg->worker_id;
-		dc.chan_idx = (uint16_t)i;
-		c->w = w;
-		c->idx = (uint8_t)i;
-		tt_timer_init(&c->tm, dc_timer_fn, c);
-		c->dc = tt_dc_create(&dc);
-		if (c->dc == NULL) {
-			set_err(err, err_len,
-				"worker channel %u: tt_dc_create refused the dc "
-				"template (see tt_dc_config)",
-				i);
+		c->meta = tt_ep_dc_meta(cfg->ip, cfg->master_ip, (uint16_t)(cfg->dc_port_base + i),
+					w->cfg.master_dc_port);
+		if (tt_ep_chan_init(&w->ep, c, &cfg->dc, cfg->worker_id, i, w) < 0) {
+			tt_ep_set_err(err, err_len,
+				      "worker channel %u: tt_dc_create refused the dc "
+				      "template (see tt_dc_config)",
+				      i);
 			goto fail;
 		}
 	}
-	hb_rearm(w);
+	tt_ep_hb_rearm(&w->hb, false);
 	return w;
 
 fail : {
@@ -751,7 +550,7 @@ inval:
 	errno = EINVAL;
 	return NULL;
 nomem:
-	set_err(err, err_len, "worker: out of memory");
+	tt_ep_set_err(err, err_len, "worker: out of memory");
 	errno = ENOMEM;
 	return NULL;
 }
@@ -763,9 +562,7 @@ void tt_worker_destroy(struct tt_worker *w)
 	for (unsigned int i = 0; i < TT_FENCE_MAX_CHAN; i++)
 		tt_dc_destroy(w->ch[i].dc);
 	tt_run_destroy(w->run);
-	tt_evq_destroy(w->evq);
-	tt_tw_destroy(w->tw);
-	tt_fence_tl_destroy(w->tl);
+	tt_ep_fini(&w->ep);
 	free(w->stage_buf);
 	free(w);
 }
@@ -784,14 +581,9 @@ static void note_now(struct tt_worker *w, tt_ns_t now)
 
 	if (tt_time_after(now, w->now))
 		w->now = now;
-	if (tt_hb_next_deadline(&w->hb, &d) && tt_time_reached(now, d)) {
-		struct tt_hb_actions act;
-
-		tt_tw_cancel(w->tw, &w->hb_tm);
-		w->cnt.timers_fired++;
-		if (tt_hb_tick(&w->hb, now, &act) < 0)
-			w->cnt.step_errors++;
-		hb_apply(w, &act, now);
+	if (tt_hb_next_deadline(&w->hb.sess, &d) && tt_time_reached(now, d)) {
+		tt_tw_cancel(w->ep.tw, &w->hb.tm);
+		tt_ep_hb_fire(&w->hb, now);
 	}
 }
 
@@ -800,29 +592,23 @@ static int rx_hb(struct tt_worker *w, const struct tt_udp_meta *meta, const uint
 {
 	struct tt_bfd_ctrl pkt;
 	struct tt_hb_actions act;
-	enum tt_bfd_rx_reject r;
+	/* RFC 5881 §5 (TTL 255) and §4 (ports), then RFC 5880 §6.8.6. */
+	enum tt_bfd_rx_reject r = tt_ep_hb_parse(&w->ep, meta, p, len, &pkt);
+	int rc;
 
-	/* RFC 5881 §5 (TTL 255) and §4 (ports). */
-	r = tt_bfd_check_transport(meta->ttl, meta->src_port, meta->dst_port);
-	if (r == TT_BFD_RX_OK)
-		r = tt_bfd_parse(p, len, &pkt);
 	if (r != TT_BFD_RX_OK) {
-		w->cnt.hb_rx.by_reason[r]++;
-		tt_hb_count_reject(&w->hb, r);
+		tt_hb_count_reject(&w->hb.sess, r);
 		return -EPROTO;
 	}
-	w->cnt.hb_rx.by_reason[TT_BFD_RX_OK]++;
-	if (tt_hb_rx(&w->hb, &pkt, now, &act) < 0)
-		w->cnt.step_errors++;
+	rc = tt_ep_hb_input(&w->hb, &pkt, now, &act);
 	hb_apply(w, &act, now);
-	return act.rx_verdict == TT_BFD_RX_OK ? 0 : -EPROTO;
+	return rc;
 }
 
 static int rx_dc(struct tt_worker *w, unsigned int idx, const uint8_t *p, size_t len, tt_ns_t now)
 {
-	struct wchan *c = &w->ch[idx];
+	struct tt_ep_chan *c = &w->ch[idx];
 	struct tt_dcw_pkt pkt;
-	struct tt_dc_actions act;
 
 	if (tt_dcw_parse(p, len, &w->dcw, &pkt, &w->cnt.dc_parse) != TT_DCW_RX_OK)
 		return -EPROTO;
@@ -834,10 +620,7 @@ static int rx_dc(struct tt_worker *w, unsigned int idx, const uint8_t *p, size_t
 		w->cnt.dc_rx_cut++;
 		return -ECONNREFUSED;
 	}
-	if (tt_dc_rx(c->dc, &pkt, now, &act) < 0)
-		w->cnt.step_errors++;
-	dc_apply(c, &act, now);
-	if (act.rx_verdict != TT_DC_RX_OK) {
+	if (tt_ep_chan_input(c, &pkt, now) < 0) {
 		w->cnt.dc_rx_rejected++;
 		return -EPROTO;
 	}
@@ -885,7 +668,7 @@ int tt_worker_poll(struct tt_worker *w, tt_ns_t now)
 	if (!w->exited)
 		drain_evq(w, now);
 	if (!w->exited)
-		tt_tw_advance(w->tw, now);
+		tt_tw_advance(w->ep.tw, now);
 	if (!w->exited)
 		service_runner(w, now);
 	return w->exited ? TT_WORKER_EXITED : 0;
@@ -898,11 +681,11 @@ bool tt_worker_next_deadline(const struct tt_worker *w, tt_ns_t *deadline)
 
 	if (w->exited)
 		return false;
-	if (tt_evq_count(w->evq) > 0) {
+	if (tt_evq_count(w->ep.evq) > 0) {
 		best = w->now;
 		any = true;
 	}
-	if (tt_tw_next_deadline(w->tw, &d) == 0) {
+	if (tt_tw_next_deadline(w->ep.tw, &d) == 0) {
 		best = any ? tt_time_min(best, d) : d;
 		any = true;
 	}
@@ -917,46 +700,50 @@ bool tt_worker_next_deadline(const struct tt_worker *w, tt_ns_t *deadline)
 
 /* ---- operator ---- */
 
-int tt_worker_cut(struct tt_worker *w, unsigned int chan, tt_ns_t now)
+/*
+ * The common part of cut and restore: check, let the session see `now` (it
+ * may fence, worker.h "Waking up"), set the flag, record it. Returns 0 when
+ * the caller goes on with the channel, 1 when the worker exited meanwhile
+ * (the call still succeeded), or the negative errno of the public functions.
+ */
+static int set_cut(struct tt_worker *w, unsigned int chan, bool cut, tt_ns_t now)
 {
-	struct tt_dc_event ev = {.type = TT_DC_EV_CUT};
-	struct wchan *c;
-
 	if (w->exited)
 		return -ESHUTDOWN;
 	if (chan >= w->cfg.n_chan)
 		return -EINVAL;
-	c = &w->ch[chan];
-	if (c->cut)
+	if (w->ch[chan].cut == cut)
 		return -EALREADY;
 	note_now(w, now);
-	c->cut = true;
+	w->ch[chan].cut = cut;
 	if (w->exited)
-		return 0;
-	tl_push(w, now, TT_FENCE_EV_CUT, w->epoch, chan, 0, 0);
+		return 1;
+	tl_push(w, now, cut ? TT_FENCE_EV_CUT : TT_FENCE_EV_RESTORE, w->epoch, chan, 0, 0);
+	return 0;
+}
+
+int tt_worker_cut(struct tt_worker *w, unsigned int chan, tt_ns_t now)
+{
+	struct tt_dc_event ev = {.type = TT_DC_EV_CUT};
+	int rc = set_cut(w, chan, true, now);
+	struct tt_ep_chan *c;
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	c = &w->ch[chan];
 	if (tt_dc_state(c->dc) != TT_DC_S_CLOSED && tt_dc_state(c->dc) != TT_DC_S_DOWN)
-		dc_event(c, &ev, now);
+		tt_ep_chan_event(c, &ev, now);
 	return 0;
 }
 
 int tt_worker_restore(struct tt_worker *w, unsigned int chan, tt_ns_t now)
 {
-	struct wchan *c;
+	int rc = set_cut(w, chan, false, now);
 
-	if (w->exited)
-		return -ESHUTDOWN;
-	if (chan >= w->cfg.n_chan)
-		return -EINVAL;
-	c = &w->ch[chan];
-	if (!c->cut)
-		return -EALREADY;
-	note_now(w, now);
-	c->cut = false;
-	if (w->exited)
-		return 0;
-	tl_push(w, now, TT_FENCE_EV_RESTORE, w->epoch, chan, 0, 0);
-	if (w->state == TT_WORKER_S_CONNECTING && tt_hb_state(&w->hb) == TT_HB_S_UP)
-		open_channel(w, c, now);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (w->state == TT_WORKER_S_CONNECTING && tt_hb_state(&w->hb.sess) == TT_HB_S_UP)
+		open_channel(w, &w->ch[chan], now);
 	return 0;
 }
 
@@ -969,10 +756,8 @@ int tt_worker_link_down(struct tt_worker *w, tt_ns_t now)
 		return 0;
 	note_now(w, now);
 	for (unsigned int i = 0; i < w->cfg.n_chan && !w->exited; i++) {
-		enum tt_dc_state s = tt_dc_state(w->ch[i].dc);
-
-		if (s == TT_DC_S_CONNECTING || s == TT_DC_S_ACCEPTING || s == TT_DC_S_UP) {
-			dc_event(&w->ch[i], &ev, now);
+		if (tt_ep_chan_in_use(&w->ch[i])) {
+			tt_ep_chan_event(&w->ch[i], &ev, now);
 			n++;
 		}
 	}
@@ -983,20 +768,18 @@ int tt_worker_set_hb_timers(struct tt_worker *w, const struct tt_hb_timers *time
 			    char *err, size_t err_len)
 {
 	struct tt_hb_policy_times pol;
-	struct tt_hb_event ev = {.type = TT_HB_EV_SET_TIMERS};
 	struct tt_hb_actions act;
 
 	if (w->exited)
 		return -ESHUTDOWN;
-	if (check_policy(timers, &w->cfg.master_timers, w->cfg.d_max_ns, w->cfg.granularity_ns,
-			 w->cfg.skip_policy_check, &pol, err, err_len) < 0)
+	if (tt_ep_check_policy(&w->cfg.master_timers, timers, w->cfg.d_max_ns,
+			       w->cfg.granularity_ns, w->cfg.skip_policy_check, &pol, err,
+			       err_len) < 0)
 		return -EINVAL;
 	note_now(w, now);
 	if (w->exited)
 		return -ESHUTDOWN;
-	ev.timers = *timers;
-	if (tt_hb_step(&w->hb, &ev, now, &act) < 0) {
-		set_err(err, err_len, "tt_hb_step refused the timers");
+	if (tt_ep_hb_set_timers(&w->hb, timers, now, &act, err, err_len) < 0) {
 		hb_apply(w, &act, now);
 		return -EINVAL;
 	}
@@ -1039,7 +822,7 @@ struct tt_run *tt_worker_runner(struct tt_worker *w)
 
 const struct tt_hb_session *tt_worker_hb(const struct tt_worker *w)
 {
-	return &w->hb;
+	return &w->hb.sess;
 }
 
 const struct tt_dc *tt_worker_dc(const struct tt_worker *w, unsigned int chan)
@@ -1054,7 +837,7 @@ const struct tt_fence_assoc *tt_worker_assoc(const struct tt_worker *w)
 
 struct tt_fence_tl *tt_worker_timeline(struct tt_worker *w)
 {
-	return w->tl;
+	return w->ep.tl;
 }
 
 const struct tt_worker_counters *tt_worker_counters(const struct tt_worker *w)

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TT_ENDPOINT_H
+#define TT_ENDPOINT_H
+
+/**
+ * @file
+ * INTERNAL to engine/: what the two endpoints (master.c, worker.c) share. Not
+ * an API for drivers, apps or tests; they use master.h and worker.h.
+ *
+ * An endpoint drives heartbeat sessions (hb_fsm.h) and data channels
+ * (dc_fsm.h) over the transport of node_io.h, keeps one timer per object on a
+ * timing wheel, records fencing events on a timeline and routes channel-downs
+ * through the association (fence.h). The plumbing for that is the same at
+ * both ends and lives here:
+ *  - struct tt_ep: the io ops, the wheel, the event queue, the timeline, the
+ *    owner's two apply functions and pointers to the owner's counters, so
+ *    that every drop is counted where the owner's public counters say;
+ *  - struct tt_ep_hb / struct tt_ep_chan: a session or a channel with its
+ *    timer, the addressing of what it sends and its owner;
+ *  - transmit (tx_buf, build, tx_send, count), timers (re-arm, fire), the
+ *    BFD transport checks of received heartbeats, the timeline record.
+ * What a step's actions mean for the endpoint (its state, the scheduler, the
+ * runner) stays in master.c and worker.c, in the apply functions the owner
+ * hands to tt_ep_init(); timers and tt_ep_chan_event() call them.
+ *
+ * Execution context: the thread that owns the endpoint; no liburcu
+ * requirement. Memory is allocated in tt_ep_init() and tt_ep_chan_init()
+ * only.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bfd_wire.h"
+#include "dc_fsm.h"
+#include "evq.h"
+#include "fence.h"
+#include "hb_fsm.h"
+#include "hb_policy.h"
+#include "node_io.h"
+#include "timer_wheel.h"
+#include "tt_time.h"
+
+struct tt_ep_chan;
+
+/**
+ * Carry out a step of the heartbeat session owned by @p owner (the owner
+ * given to tt_ep_hb_init()).
+ */
+typedef void (*tt_ep_hb_apply_fn)(void *owner, const struct tt_hb_actions *act, tt_ns_t now);
+
+/**
+ * Carry out a step of channel @p c; @p act may be reused for the further
+ * steps tt_ep_chan_more() asks for.
+ */
+typedef void (*tt_ep_dc_apply_fn)(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now);
+
+/** What tt_ep_init() needs. The counter pointers must stay valid. */
+struct tt_ep_config {
+	enum tt_hb_role role;	/* written on every timeline event */
+	struct tt_io_ops io;	/* tx_buf and tx_send set */
+	uint16_t dc_lcore;	/* lcore of every channel (fence routing) */
+	tt_ns_t granularity_ns; /* timer granularity g: sizes the wheel's tick */
+	uint32_t timeline_cap;	/* >= 1 */
+	uint32_t n_chan;	/* channels served in all: sizes the event queue */
+	tt_ep_hb_apply_fn hb_apply;
+	tt_ep_dc_apply_fn dc_apply;
+	struct tt_io_tx_counters *tx;
+	struct tt_bfd_rx_counters *hb_rx;
+	uint64_t *timers_fired;
+	uint64_t *step_errors;
+};
+
+/** The shared part of an endpoint. The owner reads tw, evq and tl freely. */
+struct tt_ep {
+	struct tt_ep_config cfg;
+	struct tt_tw *tw;
+	struct tt_evq *evq;
+	struct tt_fence_tl *tl;
+};
+
+/** A heartbeat session, its timer and the addressing of its packets. */
+struct tt_ep_hb {
+	struct tt_hb_session sess;
+	struct tt_timer tm;
+	struct tt_udp_meta meta;
+	struct tt_ep *ep;
+	void *owner; /* what the session belongs to (the worker, a master's peer) */
+};
+
+/** A data channel, its timer and the addressing of its packets. */
+struct tt_ep_chan {
+	struct tt_dc *dc;
+	struct tt_timer tm;
+	struct tt_udp_meta meta;
+	struct tt_ep *ep;
+	void *owner; /* what the channel belongs to (the worker, a master's peer) */
+	uint8_t idx;
+	bool cut; /* cut by the operator */
+};
+
+/**
+ * Copy the configuration; create the wheel, the event queue and the timeline.
+ *
+ * @return 0, or -ENOMEM (errno as the failed allocation left it); call
+ *         tt_ep_fini() either way when done.
+ */
+int tt_ep_init(struct tt_ep *ep, const struct tt_ep_config *cfg, tt_ns_t now);
+
+/** Free what tt_ep_init() created (a zeroed or half-made ep is fine). */
+void tt_ep_fini(struct tt_ep *ep);
+
+/** Record one event on the timeline with the endpoint's role. */
+void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
+		   uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val);
+
+/* ---- heartbeat ---- */
+
+/**
+ * Initialise the session (tt_hb_init()) and its timer, which calls
+ * tt_ep_hb_fire(). The addressing (meta) is the caller's to set.
+ *
+ * @return tt_hb_init()'s result.
+ */
+int tt_ep_hb_init(struct tt_ep *ep, struct tt_ep_hb *h, const struct tt_hb_config *hc, tt_ns_t now,
+		  void *owner);
+
+/** Addressing of heartbeats: RFC 5881 §4 (port 3784) and §5 (TTL 255). */
+struct tt_udp_meta tt_ep_hb_meta(uint32_t src_ip, uint32_t dst_ip, uint16_t src_port);
+
+/** Arm the session's timer at its next deadline, or cancel it (none, or @p stopped). */
+void tt_ep_hb_rearm(struct tt_ep_hb *h, bool stopped);
+
+/** The session's timer is due: count it, tick the session, apply the step. */
+void tt_ep_hb_fire(struct tt_ep_hb *h, tt_ns_t now);
+
+/** Send the packet a step asks for (TT_HB_A_TX), if any. */
+void tt_ep_hb_tx(const struct tt_ep_hb *h, const struct tt_hb_actions *act);
+
+/**
+ * Transport checks (RFC 5881 §5 TTL, §4 ports) and parse (RFC 5880 §6.8.6)
+ * of a received heartbeat. A reject is counted in hb_rx; OK is not (the
+ * caller counts it once the datagram has found its session).
+ */
+enum tt_bfd_rx_reject tt_ep_hb_parse(struct tt_ep *ep, const struct tt_udp_meta *meta,
+				     const uint8_t *buf, size_t len, struct tt_bfd_ctrl *pkt);
+
+/**
+ * Hand a parsed heartbeat to its session (counted OK in hb_rx).
+ *
+ * @return 0 if the session accepted it, -EPROTO if not; carry out @p act
+ *         either way.
+ */
+int tt_ep_hb_input(struct tt_ep_hb *h, const struct tt_bfd_ctrl *pkt, tt_ns_t now,
+		   struct tt_hb_actions *act);
+
+/**
+ * Step the session with new timers (a Poll Sequence, RFC 5880 §6.5).
+ *
+ * @return 0, or a negative errno with @p err set; carry out @p act either way.
+ */
+int tt_ep_hb_set_timers(struct tt_ep_hb *h, const struct tt_hb_timers *timers, tt_ns_t now,
+			struct tt_hb_actions *act, char *err, size_t err_len);
+
+/** The step took the session (back) into Up: a new Up period starts. */
+bool tt_ep_hb_entered_up(const struct tt_hb_actions *act);
+
+/** The step ended an Up period (left Up, or detection expired in Up). */
+bool tt_ep_hb_left_up(const struct tt_hb_actions *act);
+
+/* ---- data channels ---- */
+
+/**
+ * Create channel @p idx of worker @p worker_id from the template and set up
+ * its timer, which applies its ticks with the endpoint's dc_apply. The
+ * addressing (meta) is the caller's to set.
+ *
+ * @return 0, or -1 with errno from tt_dc_create().
+ */
+int tt_ep_chan_init(struct tt_ep *ep, struct tt_ep_chan *c, const struct tt_dc_config *tmpl,
+		    uint32_t worker_id, unsigned int idx, void *owner);
+
+/** Addressing of data-channel packets (TTL 64). */
+struct tt_udp_meta tt_ep_dc_meta(uint32_t src_ip, uint32_t dst_ip, uint16_t src_port,
+				 uint16_t dst_port);
+
+/** Arm the channel's timer at its next deadline, or cancel it (none, or @p stopped). */
+void tt_ep_chan_rearm(struct tt_ep_chan *c, bool stopped);
+
+/**
+ * Step the channel with @p ev and apply the step.
+ *
+ * @return tt_dc_step()'s result.
+ */
+int tt_ep_chan_event(struct tt_ep_chan *c, const struct tt_dc_event *ev, tt_ns_t now);
+
+/**
+ * Hand a parsed packet to the channel (tt_dc_rx()) and apply the step.
+ *
+ * @return 0 if the channel accepted it, -EPROTO if not (its counters say why).
+ */
+int tt_ep_chan_input(struct tt_ep_chan *c, const struct tt_dcw_pkt *pkt, tt_ns_t now);
+
+/** Send the packets a step asks for (TT_DC_A_TX), in order. */
+void tt_ep_chan_tx(const struct tt_ep_chan *c, const struct tt_dc_actions *act);
+
+/**
+ * After a step's actions are carried out: if another complete message waits
+ * (TT_DC_A_MORE), tick the channel again into @p act.
+ *
+ * @return true if @p act holds a new step to carry out.
+ */
+bool tt_ep_chan_more(struct tt_ep_chan *c, tt_ns_t now, struct tt_dc_actions *act);
+
+/** The peer knows of the channel: CONNECTING, ACCEPTING or UP. */
+bool tt_ep_chan_in_use(const struct tt_ep_chan *c);
+
+/**
+ * The channel went DOWN: tell the association (tt_fence_chan_down()).
+ *
+ * @return the route; DIRECT: the caller silences the session now.
+ */
+enum tt_fence_route tt_ep_chan_down(const struct tt_ep_chan *c, struct tt_fence_assoc *a,
+				    unsigned int reason, tt_ns_t now);
+
+/* ---- create helpers ---- */
+
+/** Initialise an association of @p n_chan channels, all on @p dc_lcore. */
+void tt_ep_assoc_init(struct tt_fence_assoc *a, uint32_t worker_id, uint8_t n_chan,
+		      uint16_t hb_lcore, uint16_t dc_lcore);
+
+/**
+ * The timing rule for a master/worker timer pair (tt_hb_policy_check(),
+ * skipped when @p skip_check) and the policy times (tt_hb_policy_compute()).
+ *
+ * @return 0, or a negative errno with @p err naming the broken rule.
+ */
+int tt_ep_check_policy(const struct tt_hb_timers *master, const struct tt_hb_timers *worker,
+		       tt_ns_t d_max_ns, tt_ns_t granularity_ns, bool skip_check,
+		       struct tt_hb_policy_times *out, char *err, size_t err_len);
+
+/** snprintf into a caller's error buffer; nothing if @p err is NULL or @p len 0. */
+__attribute__((format(printf, 3, 4))) void tt_ep_set_err(char *err, size_t len, const char *fmt,
+							 ...);
+
+#endif /* TT_ENDPOINT_H */
