@@ -3,7 +3,7 @@
  * Timer wheel micro-benchmark: ns per arm, re-arm, cancel and expire with
  * 1 K, 10 K and 100 K timers, as p50/p99/max over repeated batches, plus
  * ops/s over all batches. No DPDK; the wheel runs on virtual time, and only
- * the batches are timed with clock_gettime(CLOCK_MONOTONIC).
+ * the batches are timed with clock_gettime(CLOCK_MONOTONIC_RAW).
  *
  * One batch at N timers, wheel empty at its start, granularity 1.024 µs:
  *  arm     arm N unarmed timers, deadlines log-uniform in [10 µs, 10 s]
@@ -15,15 +15,17 @@
  *          advance the clock in 1 µs steps until all fired; timed cost per
  *          fired timer, so it includes the advance calls and cascades
  * Exit status 1 if a batch does not fire or cancel exactly what it should.
+ * Output: one RESULT line per op and size (format in bench_util.h), named
+ * timer_wheel.<op>.<timers>.
  *
- * Usage: timer_wheel_bench   (no arguments)
+ * Usage: timer_wheel_bench [--quick]   (--quick: 10x fewer batches)
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "timer_wheel.h"
 
 #define SHIFT 10
@@ -52,14 +54,6 @@ static tt_ns_t bfd_delay(void)
 	return (tt_ns_t)(1e4 * pow(1e6, u));
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void count_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 {
 	(void)t;
@@ -68,51 +62,25 @@ static void count_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 	fired_total++;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct series {
-	double *per_op; /* ns per op, one per batch */
-	unsigned int n;
-	uint64_t total_ns;
-	uint64_t total_ops;
-};
-
-static void series_add(struct series *s, uint64_t ns, unsigned int ops)
-{
-	s->per_op[s->n++] = (double)ns / ops;
-	s->total_ns += ns;
-	s->total_ops += ops;
-}
-
-static void series_print(unsigned int n_timers, const char *op, struct series *s)
-{
-	unsigned int p99 = (unsigned int)ceil(0.99 * s->n) - 1;
-
-	qsort(s->per_op, s->n, sizeof(double), cmp_double);
-	printf("%7u  %-7s %7u %9.1f %9.1f %9.1f %12.0f\n", n_timers, op, s->n, s->per_op[s->n / 2],
-	       s->per_op[p99], s->per_op[s->n - 1],
-	       s->total_ns ? 1e9 * (double)s->total_ops / (double)s->total_ns : 0.0);
-}
-
 /* Run all batches at one size; returns 0, or -1 if a check failed. */
 static int bench_size(unsigned int n, unsigned int batches)
 {
 	struct tt_timer *tm = calloc(n, sizeof(*tm));
 	tt_ns_t *dl = calloc(n, sizeof(*dl));
-	struct series s[OP_COUNT] = {{0}};
+	struct tt_bench_series s[OP_COUNT];
 	struct tt_tw *tw = tt_tw_create(SHIFT, 0);
 	tt_ns_t now = 0;
 	unsigned int b, i, o;
 	int rc = 0;
 
-	for (o = 0; o < OP_COUNT; o++)
-		s[o].per_op = calloc(batches, sizeof(double));
-	if (!tm || !dl || !tw || !s[OP_COUNT - 1].per_op) {
+	for (o = 0; o < OP_COUNT; o++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "timer_wheel.%s.%u", op_names[o], n);
+		if (tt_bench_series_init(&s[o], name, batches))
+			exit(1);
+	}
+	if (!tm || !dl || !tw) {
 		fprintf(stderr, "timer_wheel_bench: out of memory at %u timers\n", n);
 		exit(1);
 	}
@@ -125,34 +93,34 @@ static int bench_size(unsigned int n, unsigned int batches)
 
 		for (i = 0; i < n; i++)
 			dl[i] = now + bfd_delay();
-		t0 = mono_ns();
+		t0 = tt_bench_now_ns();
 		for (i = 0; i < n; i++)
 			tt_tw_arm(tw, &tm[i], dl[i]);
-		series_add(&s[OP_ARM], mono_ns() - t0, n);
+		tt_bench_add(&s[OP_ARM], tt_bench_now_ns() - t0, n);
 
 		for (i = 0; i < n; i++)
 			dl[i] = now + bfd_delay();
-		t0 = mono_ns();
+		t0 = tt_bench_now_ns();
 		for (i = 0; i < n; i++)
 			tt_tw_arm(tw, &tm[i], dl[i]);
-		series_add(&s[OP_REARM], mono_ns() - t0, n);
+		tt_bench_add(&s[OP_REARM], tt_bench_now_ns() - t0, n);
 
-		t0 = mono_ns();
+		t0 = tt_bench_now_ns();
 		for (i = 0; i < n; i++)
 			tt_tw_cancel(tw, &tm[i]);
-		series_add(&s[OP_CANCEL], mono_ns() - t0, n);
+		tt_bench_add(&s[OP_CANCEL], tt_bench_now_ns() - t0, n);
 		if (tt_tw_count(tw) != 0)
 			rc = -1;
 
 		for (i = 0; i < n; i++)
 			tt_tw_arm(tw, &tm[i], now + 1 + rng() % (n * 100ull));
 		before = fired_total;
-		t0 = mono_ns();
+		t0 = tt_bench_now_ns();
 		while (tt_tw_count(tw) > 0 && fired_total - before <= n) {
 			now += TT_NS_PER_US;
 			tt_tw_advance(tw, now);
 		}
-		series_add(&s[OP_EXPIRE], mono_ns() - t0, n);
+		tt_bench_add(&s[OP_EXPIRE], tt_bench_now_ns() - t0, n);
 		if (fired_total - before != n)
 			rc = -1;
 	}
@@ -160,33 +128,35 @@ static int bench_size(unsigned int n, unsigned int batches)
 		fprintf(stderr, "timer_wheel_bench: wrong fire/cancel count at %u timers\n", n);
 	else
 		for (o = 0; o < OP_COUNT; o++)
-			series_print(n, op_names[o], &s[o]);
+			tt_bench_print(&s[o]);
 	for (o = 0; o < OP_COUNT; o++)
-		free(s[o].per_op);
+		tt_bench_series_fini(&s[o]);
 	tt_tw_destroy(tw);
 	free(dl);
 	free(tm);
 	return rc;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = {1000, 10000, 100000};
+	struct tt_bench_opts opts;
 	unsigned int i;
 	int rc = 0;
 
-	printf("# timer wheel, g = %llu ns; ns per op over batches\n", 1ull << SHIFT);
-	printf("%7s  %-7s %7s %9s %9s %9s %12s\n", "timers", "op", "batches", "p50", "p99", "max",
-	       "ops/s");
+	if (tt_bench_parse_args(argc, argv, &opts))
+		return 2;
+	printf("# timer wheel, g = %llu ns; ns per op, one sample per batch of N ops\n",
+	       1ull << SHIFT);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		/* about 2 M timer operations per op and size, at least 20 batches */
+		/* about 2 M timer operations per op and size, 20..1000 batches */
 		unsigned int batches = 2000000 / sizes[i];
 
 		if (batches < 20)
 			batches = 20;
 		if (batches > 1000)
 			batches = 1000;
-		if (bench_size(sizes[i], batches))
+		if (bench_size(sizes[i], tt_bench_reps(&opts, batches, 5)))
 			rc = 1;
 	}
 	return rc;
