@@ -2,16 +2,21 @@
 /*
  * The plumbing the master and the worker endpoints share (endpoint.h):
  * transmit through the caller's io ops, timers on the wheel, the heartbeat
- * transport checks, the timeline record, and the create-time checks.
+ * transport checks, authentication of both kinds of packets, the timeline
+ * record, and the create-time checks.
  */
 #include "endpoint.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
-#define TW_SHIFT_MAX 20 /* ~1 ms ticks at most: timers never fire early anyway */
-#define DC_TTL	     64
+#include "dc_wire.h"
+
+#define TW_SHIFT_MAX  20 /* ~1 ms ticks at most: timers never fire early anyway */
+#define DC_TTL	      64
+#define DCW_OFF_FLAGS 2 /* engine/dc_wire.h header table: flags byte */
 
 /* The largest wheel tick (a power of two) that is not above the granularity. */
 static unsigned int tw_shift(tt_ns_t g)
@@ -66,27 +71,77 @@ void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t wo
 	tt_fence_tl_push(ep->tl, &ev);
 }
 
+int tt_ep_auth_check(const struct tt_ep_auth *a, const char *who, char *err, size_t err_len)
+{
+	if (a->keys == NULL) {
+		if (a->bfd_type == 0 && !a->dc_mac)
+			return 0;
+		tt_ep_set_err(
+			err, err_len,
+			"%s auth: bfd_type %u / dc_mac %d set without a key ring: allowed only "
+			"with auth.keys",
+			who, a->bfd_type, a->dc_mac);
+		return -EINVAL;
+	}
+	if (a->ops == NULL) {
+		tt_ep_set_err(err, err_len, "%s auth: keys set but ops NULL: allowed only with ops",
+			      who);
+		return -EINVAL;
+	}
+	if (a->bfd_type != 0) {
+		/* RFC 5880 §6.7.4: the two SHA1 types; tether offers no MD5. */
+		if (a->bfd_type != TT_BFD_AUTH_KEYED_SHA1 &&
+		    a->bfd_type != TT_BFD_AUTH_METICULOUS_KEYED_SHA1) {
+			tt_ep_set_err(
+				err, err_len,
+				"%s auth: bfd_type %u: allowed 0 (none), %u (Keyed SHA1) or %u "
+				"(Meticulous Keyed SHA1)",
+				who, a->bfd_type, TT_BFD_AUTH_KEYED_SHA1,
+				TT_BFD_AUTH_METICULOUS_KEYED_SHA1);
+			return -EINVAL;
+		}
+		/* auth.h: the ring's first key is the one a node sends with. */
+		if (a->keys->n_bfd == 0 || a->keys->bfd[0].type != a->bfd_type ||
+		    a->ops->sha1 == NULL) {
+			tt_ep_set_err(
+				err, err_len,
+				"%s auth: bfd_type %u needs the key ring's first bfd key of that "
+				"type (ring has %u bfd keys, first of type %u) and ops->sha1",
+				who, a->bfd_type, a->keys->n_bfd,
+				a->keys->n_bfd > 0 ? a->keys->bfd[0].type : 0u);
+			return -EINVAL;
+		}
+	}
+	if (a->dc_mac && (a->keys->n_dc == 0 || a->ops->hmac_sha256 == NULL)) {
+		tt_ep_set_err(err, err_len,
+			      "%s auth: dc_mac needs a dc key in the key ring (it has %u) and "
+			      "ops->hmac_sha256",
+			      who, a->keys->n_dc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- transmit ---- */
 
 /*
- * One datagram through the io ops (node_io.h buffer contract): take a buffer,
- * build the heartbeat (@p hb) or the channel packet (@p dc, @p req) into it,
- * hand it back, sent (len > 0) or unsent (len 0). Every outcome is counted.
+ * The node_io.h buffer contract in two halves: tx_begin() takes a buffer
+ * (NULL: counted as no_buf, nothing to hand back), tx_end() hands it back,
+ * sent (len > 0) or unsent (len 0). Every outcome is counted.
  */
-static void send(struct tt_ep *ep, const struct tt_udp_meta *meta, const struct tt_bfd_ctrl *hb,
-		 const struct tt_dc *dc, const struct tt_dc_tx_req *req)
+static uint8_t *tx_begin(struct tt_ep *ep, size_t *cap)
 {
-	size_t cap = 0;
-	uint8_t *buf = ep->cfg.io.tx_buf(ep->cfg.io.ctx, &cap);
-	size_t len;
+	uint8_t *buf;
 
-	if (buf == NULL) {
+	*cap = 0;
+	buf = ep->cfg.io.tx_buf(ep->cfg.io.ctx, cap);
+	if (buf == NULL)
 		ep->cfg.tx->no_buf++;
-		return;
-	}
-	len = hb != NULL ? tt_bfd_build(hb, buf, cap) : tt_dc_build(dc, req, buf, cap);
-	if (len == 0)
-		ep->cfg.tx->build_failed++;
+	return buf;
+}
+
+static void tx_end(struct tt_ep *ep, const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
+{
 	if (ep->cfg.io.tx_send(ep->cfg.io.ctx, meta, buf, len) < 0 && len > 0)
 		ep->cfg.tx->send_failed++;
 	else if (len > 0)
@@ -104,10 +159,48 @@ static void hb_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 int tt_ep_hb_init(struct tt_ep *ep, struct tt_ep_hb *h, const struct tt_hb_config *hc, tt_ns_t now,
 		  void *owner)
 {
+	const struct tt_ep_auth *a = &ep->cfg.auth;
+
 	h->ep = ep;
 	h->owner = owner;
+	h->hc = *hc;
+	h->authed = a->keys != NULL && a->bfd_type != 0;
 	tt_timer_init(&h->tm, hb_timer_fn, h);
-	return tt_hb_init(&h->sess, hc, now);
+	if (h->authed) {
+		struct tt_auth_bfd_config ac = {
+			.keys = a->keys,
+			.ops = a->ops,
+			.tx_key_id = a->keys->bfd[0].id,
+			.local_min_rx_us = hc->timers.required_min_rx_us,
+			.keyed_accept_same_seq = false,
+			/* §6.8.1: a random start, different for every session. */
+			.seed = a->seed ^ hc->seed ^ (uint64_t)hc->local_disc << 32,
+		};
+		int rc = tt_auth_bfd_init(&h->auth, &ac);
+
+		if (rc < 0)
+			return rc;
+		/* §6.8.6: the A bit must match bfd.AuthType; the digest is ours. */
+		h->hc.auth = true;
+	}
+	return tt_hb_init(&h->sess, &h->hc, now);
+}
+
+int tt_ep_hb_renew(struct tt_ep_hb *h, uint32_t local_disc, uint64_t seed, tt_ns_t now,
+		   struct tt_hb_actions *act)
+{
+	int rc;
+
+	h->hc.local_disc = local_disc;
+	h->hc.seed = seed;
+	/* Same config as the running session but for the discriminator: cannot fail. */
+	rc = tt_hb_init(&h->sess, &h->hc, now);
+	if (rc < 0) {
+		memset(act, 0, sizeof(*act));
+		return rc;
+	}
+	/* tt_hb_init() makes the first packet due at `now`: send it. */
+	return tt_hb_tick(&h->sess, now, act);
 }
 
 struct tt_udp_meta tt_ep_hb_meta(uint32_t src_ip, uint32_t dst_ip, uint16_t src_port)
@@ -141,11 +234,32 @@ void tt_ep_hb_fire(struct tt_ep_hb *h, tt_ns_t now)
 	h->ep->cfg.hb_apply(h->owner, &act, now);
 }
 
-void tt_ep_hb_tx(const struct tt_ep_hb *h, const struct tt_hb_actions *act)
+void tt_ep_hb_tx(struct tt_ep_hb *h, const struct tt_hb_actions *act)
 {
+	struct tt_ep *ep = h->ep;
+	struct tt_bfd_ctrl pkt;
+	uint8_t *buf;
+	size_t cap, len;
+
 	/* hb_fsm.h: a step asks for at most one packet. */
-	if ((act->flags & TT_HB_A_TX) && act->n_tx > 0)
-		send(h->ep, &h->meta, &act->tx[0], NULL, NULL);
+	if (!(act->flags & TT_HB_A_TX) || act->n_tx == 0)
+		return;
+	buf = tx_begin(ep, &cap);
+	if (buf == NULL)
+		return;
+	pkt = act->tx[0];
+	/* auth.h node layer: prepare, build, sign the built bytes. */
+	if (h->authed)
+		tt_auth_bfd_prepare(&h->auth, &pkt);
+	len = tt_bfd_build(&pkt, buf, cap);
+	if (len == 0) {
+		ep->cfg.tx->build_failed++;
+	} else if (h->authed && tt_auth_bfd_sign(&h->auth, buf, len) < 0) {
+		/* auth.h: a packet that could not be signed is not sent. */
+		(*ep->cfg.sign_failed)++;
+		len = 0;
+	}
+	tx_end(ep, &h->meta, buf, len);
 }
 
 enum tt_bfd_rx_reject tt_ep_hb_parse(struct tt_ep *ep, const struct tt_udp_meta *meta,
@@ -158,6 +272,33 @@ enum tt_bfd_rx_reject tt_ep_hb_parse(struct tt_ep *ep, const struct tt_udp_meta 
 		r = tt_bfd_parse(buf, len, pkt);
 	if (r != TT_BFD_RX_OK)
 		ep->cfg.hb_rx->by_reason[r]++;
+	return r;
+}
+
+/*
+ * Contract: see endpoint.h. The discriminator is checked first so that a
+ * packet of an earlier session (a replay after tt_ep_hb_renew()) is dropped
+ * without touching the auth sequence state: once §6.8.1 has let that state
+ * forget the sequence, the digest of such a packet would pass again.
+ */
+enum tt_bfd_rx_reject tt_ep_hb_admit(struct tt_ep_hb *h, const struct tt_bfd_ctrl *pkt,
+				     const uint8_t *buf, size_t len, tt_ns_t now)
+{
+	enum tt_auth_bfd_reject why = TT_AUTH_BFD_OK;
+	enum tt_bfd_rx_reject r = TT_BFD_RX_OK;
+
+	/* RFC 5880 §6.8.6: a non-zero Your Discriminator selects the session. */
+	if (pkt->your_disc != 0 && pkt->your_disc != h->hc.local_disc) {
+		r = TT_BFD_RX_NO_SESSION;
+	} else if (h->authed) {
+		/* RFC 5880 §6.7.4, before the session sees anything (§6.8.6). */
+		r = tt_auth_bfd_verify(&h->auth, buf, len, now, &why);
+		h->ep->cfg.hb_auth[why]++;
+	}
+	if (r != TT_BFD_RX_OK) {
+		h->ep->cfg.hb_rx->by_reason[r]++;
+		tt_hb_count_reject(&h->sess, r);
+	}
 	return r;
 }
 
@@ -180,6 +321,8 @@ int tt_ep_hb_set_timers(struct tt_ep_hb *h, const struct tt_hb_timers *timers, t
 	rc = tt_hb_step(&h->sess, &ev, now, act);
 	if (rc < 0)
 		tt_ep_set_err(err, err_len, "tt_hb_step refused the timers");
+	else
+		h->hc.timers = *timers; /* a renewed session starts with them */
 	return rc;
 }
 
@@ -224,9 +367,56 @@ int tt_ep_chan_init(struct tt_ep *ep, struct tt_ep_chan *c, const struct tt_dc_c
 	c->ep = ep;
 	c->owner = owner;
 	c->idx = (uint8_t)idx;
+	c->worker_id = worker_id;
+	c->authed = ep->cfg.auth.keys != NULL && ep->cfg.auth.dc_mac;
 	tt_timer_init(&c->tm, chan_timer_fn, c);
+	/* The MAC trailer must fit the MTU too: segments are that much shorter. */
+	if (c->authed)
+		dc.mtu = dc.mtu > TT_DCW_MAC_LEN ? (uint16_t)(dc.mtu - TT_DCW_MAC_LEN) : 0;
 	c->dc = tt_dc_create(&dc);
-	return c->dc != NULL ? 0 : -1;
+	if (c->dc == NULL)
+		return -1;
+	if (c->authed) {
+		tt_ep_chan_auth_start(c, 0);
+		if (!c->auth_ready) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void tt_ep_chan_auth_start(struct tt_ep_chan *c, uint32_t epoch)
+{
+	const struct tt_ep_auth *a = &c->ep->cfg.auth;
+	struct tt_auth_dc_config ac = {
+		.keys = a->keys,
+		.ops = a->ops,
+		.is_master = c->ep->cfg.role == TT_HB_ROLE_MASTER,
+		.chan_idx = c->idx,
+		/* auth.h: a sender that starts again must start above everything
+		 * it sent before under the key; epochs only grow. */
+		.tx_seq_start = (uint64_t)epoch << 32 | 1u,
+	};
+
+	if (!c->authed)
+		return;
+	ac.tx_key_id = a->keys->dc[0].id;
+	ac.worker_id = c->worker_id;
+	/* Checked at create (tt_ep_auth_check()): only a broken ring fails here,
+	 * and then nothing is sent on the channel. */
+	c->auth_ready = tt_auth_dc_init(&c->auth, &ac) == 0;
+}
+
+enum tt_auth_dc_reject tt_ep_chan_verify(struct tt_ep_chan *c, const uint8_t *buf, size_t len)
+{
+	enum tt_auth_dc_reject r;
+
+	if (!c->authed)
+		return TT_AUTH_DC_OK;
+	r = tt_auth_dc_verify(&c->auth, buf, len);
+	c->ep->cfg.dc_auth[r]++;
+	return r;
 }
 
 struct tt_udp_meta tt_ep_dc_meta(uint32_t src_ip, uint32_t dst_ip, uint16_t src_port,
@@ -270,11 +460,43 @@ int tt_ep_chan_input(struct tt_ep_chan *c, const struct tt_dcw_pkt *pkt, tt_ns_t
 	return act.rx_verdict == TT_DC_RX_OK ? 0 : -EPROTO;
 }
 
-void tt_ep_chan_tx(const struct tt_ep_chan *c, const struct tt_dc_actions *act)
+/*
+ * One channel packet: tt_dc_build() writes header and payload; with the MAC
+ * the flag is set and the trailer appended (dc_wire.h layout), then
+ * tt_auth_dc_sign() fills key id, sequence number and tag (auth.h node
+ * layer). A packet that cannot be signed is not sent.
+ */
+static void chan_send(struct tt_ep_chan *c, const struct tt_dc_tx_req *req)
+{
+	struct tt_ep *ep = c->ep;
+	size_t cap, len;
+	uint8_t *buf = tx_begin(ep, &cap);
+
+	if (buf == NULL)
+		return;
+	if (c->authed)
+		len = cap > TT_DCW_MAC_LEN ? tt_dc_build(c->dc, req, buf, cap - TT_DCW_MAC_LEN) : 0;
+	else
+		len = tt_dc_build(c->dc, req, buf, cap);
+	if (len == 0) {
+		ep->cfg.tx->build_failed++;
+	} else if (c->authed) {
+		buf[DCW_OFF_FLAGS] |= TT_DCW_F_MAC;
+		memset(buf + len, 0, TT_DCW_MAC_LEN);
+		len += TT_DCW_MAC_LEN;
+		if (!c->auth_ready || tt_auth_dc_sign(&c->auth, buf, len) < 0) {
+			(*ep->cfg.sign_failed)++;
+			len = 0;
+		}
+	}
+	tx_end(ep, &c->meta, buf, len);
+}
+
+void tt_ep_chan_tx(struct tt_ep_chan *c, const struct tt_dc_actions *act)
 {
 	if (act->flags & TT_DC_A_TX)
 		for (unsigned int i = 0; i < act->n_tx; i++)
-			send(c->ep, &c->meta, NULL, c->dc, &act->tx[i]);
+			chan_send(c, &act->tx[i]);
 }
 
 /* Further messages are delivered in the same call, bounded by the channel's

@@ -17,8 +17,14 @@
  *    that every drop is counted where the owner's public counters say;
  *  - struct tt_ep_hb / struct tt_ep_chan: a session or a channel with its
  *    timer, the addressing of what it sends and its owner;
- *  - transmit (tx_buf, build, tx_send, count), timers (re-arm, fire), the
- *    BFD transport checks of received heartbeats, the timeline record.
+ *  - transmit (tx_buf, build, sign, tx_send, count), timers (re-arm, fire),
+ *    the BFD transport checks of received heartbeats, the timeline record;
+ *  - authentication (auth.h): a heartbeat's struct tt_auth_bfd lives in its
+ *    struct tt_ep_hb, a channel's struct tt_auth_dc in its struct
+ *    tt_ep_chan; packets are signed on the way out and verified on the way
+ *    in, before a session or a channel sees them;
+ *  - a fresh local discriminator for a session that starts again
+ *    (tt_ep_hb_renew()).
  * What a step's actions mean for the endpoint (its state, the scheduler, the
  * runner) stays in master.c and worker.c, in the apply functions the owner
  * hands to tt_ep_init(); timers and tt_ep_chan_event() call them.
@@ -32,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "bfd_wire.h"
 #include "dc_fsm.h"
 #include "evq.h"
@@ -56,6 +63,19 @@ typedef void (*tt_ep_hb_apply_fn)(void *owner, const struct tt_hb_actions *act, 
  */
 typedef void (*tt_ep_dc_apply_fn)(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now);
 
+/**
+ * Authentication at an endpoint, copied from the owner's configuration
+ * (struct tt_master_auth_config / tt_worker_auth_config, same fields).
+ * Checked by tt_ep_auth_check().
+ */
+struct tt_ep_auth {
+	const struct tt_auth_keyring *keys;   /* NULL: no authentication at all */
+	const struct tt_auth_crypto_ops *ops; /* the owner thread's primitives */
+	uint8_t bfd_type;		      /* 0: heartbeats not authenticated */
+	bool dc_mac;			      /* MAC trailer on every channel datagram */
+	uint64_t seed;			      /* random initial bfd.XmitAuthSeq */
+};
+
 /** What tt_ep_init() needs. The counter pointers must stay valid. */
 struct tt_ep_config {
 	enum tt_hb_role role;	/* written on every timeline event */
@@ -66,8 +86,12 @@ struct tt_ep_config {
 	uint32_t n_chan;	/* channels served in all: sizes the event queue */
 	tt_ep_hb_apply_fn hb_apply;
 	tt_ep_dc_apply_fn dc_apply;
+	struct tt_ep_auth auth;
 	struct tt_io_tx_counters *tx;
 	struct tt_bfd_rx_counters *hb_rx;
+	uint64_t *hb_auth;     /* [TT_AUTH_BFD_REJECT_MAX]: verify verdicts */
+	uint64_t *dc_auth;     /* [TT_AUTH_DC_REJECT_MAX]: verify verdicts */
+	uint64_t *sign_failed; /* packets not sent: signing failed */
 	uint64_t *timers_fired;
 	uint64_t *step_errors;
 };
@@ -83,10 +107,13 @@ struct tt_ep {
 /** A heartbeat session, its timer and the addressing of its packets. */
 struct tt_ep_hb {
 	struct tt_hb_session sess;
+	struct tt_hb_config hc; /* the session's config: current timers and discriminator */
 	struct tt_timer tm;
 	struct tt_udp_meta meta;
 	struct tt_ep *ep;
-	void *owner; /* what the session belongs to (the worker, a master's peer) */
+	void *owner;		 /* what the session belongs to (the worker, a master's peer) */
+	bool authed;		 /* heartbeats signed and verified with auth */
+	struct tt_auth_bfd auth; /* RFC 5880 §6.8.1 auth state, kept across tt_ep_hb_renew() */
 };
 
 /** A data channel, its timer and the addressing of its packets. */
@@ -96,8 +123,12 @@ struct tt_ep_chan {
 	struct tt_udp_meta meta;
 	struct tt_ep *ep;
 	void *owner; /* what the channel belongs to (the worker, a master's peer) */
+	uint32_t worker_id;
 	uint8_t idx;
-	bool cut; /* cut by the operator */
+	bool cut;		/* cut by the operator */
+	bool authed;		/* datagrams carry and need the MAC trailer */
+	bool auth_ready;	/* auth initialised (tt_ep_chan_auth_start()) */
+	struct tt_auth_dc auth; /* MAC state of the current incarnation */
 };
 
 /**
@@ -111,6 +142,17 @@ int tt_ep_init(struct tt_ep *ep, const struct tt_ep_config *cfg, tt_ns_t now);
 /** Free what tt_ep_init() created (a zeroed or half-made ep is fine). */
 void tt_ep_fini(struct tt_ep *ep);
 
+/**
+ * Check an endpoint's authentication settings: with keys NULL nothing may be
+ * enabled; bfd_type is 0 or a SHA1 type (RFC 5880 §6.7.4) and the ring's
+ * first heartbeat key (the one sent with) is of that type, with ops->sha1;
+ * dc_mac needs a data-channel key and ops->hmac_sha256.
+ *
+ * @param who  "master" or "worker", for the message.
+ * @return 0, or -EINVAL with @p err naming the bad value and what is allowed.
+ */
+int tt_ep_auth_check(const struct tt_ep_auth *a, const char *who, char *err, size_t err_len);
+
 /** Record one event on the timeline with the endpoint's role. */
 void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
 		   uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val);
@@ -118,10 +160,12 @@ void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t wo
 /* ---- heartbeat ---- */
 
 /**
- * Initialise the session (tt_hb_init()) and its timer, which calls
- * tt_ep_hb_fire(). The addressing (meta) is the caller's to set.
+ * Initialise the session (tt_hb_init()), its authentication state when the
+ * endpoint authenticates heartbeats (hc->auth is then forced on), and its
+ * timer, which calls tt_ep_hb_fire(). The addressing (meta) is the caller's
+ * to set.
  *
- * @return tt_hb_init()'s result.
+ * @return tt_hb_init()'s or tt_auth_bfd_init()'s result.
  */
 int tt_ep_hb_init(struct tt_ep *ep, struct tt_ep_hb *h, const struct tt_hb_config *hc, tt_ns_t now,
 		  void *owner);
@@ -135,8 +179,40 @@ void tt_ep_hb_rearm(struct tt_ep_hb *h, bool stopped);
 /** The session's timer is due: count it, tick the session, apply the step. */
 void tt_ep_hb_fire(struct tt_ep_hb *h, tt_ns_t now);
 
-/** Send the packet a step asks for (TT_HB_A_TX), if any. */
-void tt_ep_hb_tx(const struct tt_ep_hb *h, const struct tt_hb_actions *act);
+/**
+ * Send the packet a step asks for (TT_HB_A_TX), if any: with authentication
+ * prepared, built and signed (RFC 5880 §6.7.4); a packet that cannot be
+ * signed is not sent (counted in sign_failed).
+ */
+void tt_ep_hb_tx(struct tt_ep_hb *h, const struct tt_hb_actions *act);
+
+/**
+ * Start the session again as a new BFD session with local discriminator
+ * @p local_disc (non-zero): state Down, remote forgotten, the current timers,
+ * the first packet sent at @p now (into @p act). The authentication state is
+ * kept, so the peer sees the sequence numbers go on (RFC 5880 §6.7.4). Used
+ * instead of RECONNECT when an incarnation ends: packets captured before
+ * carry a Your Discriminator that no longer selects the session (§6.8.6),
+ * even once the auth sequence window is forgotten (§6.8.1). The session's
+ * counters start again from zero.
+ *
+ * @return 0; carry out @p act.
+ */
+int tt_ep_hb_renew(struct tt_ep_hb *h, uint32_t local_disc, uint64_t seed, tt_ns_t now,
+		   struct tt_hb_actions *act);
+
+/**
+ * Admit a parsed heartbeat to its session, before tt_ep_hb_input(): a non-zero
+ * Your Discriminator must be the session's (RFC 5880 §6.8.6), then, with
+ * authentication, tt_auth_bfd_verify() on the received bytes. A reject is
+ * counted (hb_rx, the session's counters, and the auth sub-reason in
+ * hb_auth) and the packet must be dropped without stepping the session.
+ *
+ * @return TT_BFD_RX_OK, TT_BFD_RX_NO_SESSION, TT_BFD_RX_AUTH_MISSING or
+ *         TT_BFD_RX_AUTH_FAILED.
+ */
+enum tt_bfd_rx_reject tt_ep_hb_admit(struct tt_ep_hb *h, const struct tt_bfd_ctrl *pkt,
+				     const uint8_t *buf, size_t len, tt_ns_t now);
 
 /**
  * Transport checks (RFC 5881 §5 TTL, §4 ports) and parse (RFC 5880 §6.8.6)
@@ -173,10 +249,13 @@ bool tt_ep_hb_left_up(const struct tt_hb_actions *act);
 
 /**
  * Create channel @p idx of worker @p worker_id from the template and set up
- * its timer, which applies its ticks with the endpoint's dc_apply. The
- * addressing (meta) is the caller's to set.
+ * its timer, which applies its ticks with the endpoint's dc_apply, and its
+ * MAC state (as for epoch 0) when the endpoint authenticates channels; the
+ * channel's mtu is then the template's less TT_DCW_MAC_LEN, so that a full
+ * segment with its trailer still fits the MTU. The addressing (meta) is the
+ * caller's to set.
  *
- * @return 0, or -1 with errno from tt_dc_create().
+ * @return 0, or -1 with errno from tt_dc_create() or tt_auth_dc_init().
  */
 int tt_ep_chan_init(struct tt_ep *ep, struct tt_ep_chan *c, const struct tt_dc_config *tmpl,
 		    uint32_t worker_id, unsigned int idx, void *owner);
@@ -187,6 +266,21 @@ struct tt_udp_meta tt_ep_dc_meta(uint32_t src_ip, uint32_t dst_ip, uint16_t src_
 
 /** Arm the channel's timer at its next deadline, or cancel it (none, or @p stopped). */
 void tt_ep_chan_rearm(struct tt_ep_chan *c, bool stopped);
+
+/**
+ * A new incarnation of the channel starts (call right before OPEN or
+ * LISTEN): its MAC state starts again, sending from (epoch << 32) | 1, above
+ * everything an earlier incarnation sent under the same key, with an empty
+ * replay window. No-op without authentication.
+ */
+void tt_ep_chan_auth_start(struct tt_ep_chan *c, uint32_t epoch);
+
+/**
+ * Verify a parsed datagram's MAC (tt_auth_dc_verify()) before the channel
+ * sees it; the verdict is counted in dc_auth. Always TT_AUTH_DC_OK without
+ * authentication.
+ */
+enum tt_auth_dc_reject tt_ep_chan_verify(struct tt_ep_chan *c, const uint8_t *buf, size_t len);
 
 /**
  * Step the channel with @p ev and apply the step.
@@ -202,8 +296,11 @@ int tt_ep_chan_event(struct tt_ep_chan *c, const struct tt_dc_event *ev, tt_ns_t
  */
 int tt_ep_chan_input(struct tt_ep_chan *c, const struct tt_dcw_pkt *pkt, tt_ns_t now);
 
-/** Send the packets a step asks for (TT_DC_A_TX), in order. */
-void tt_ep_chan_tx(const struct tt_ep_chan *c, const struct tt_dc_actions *act);
+/**
+ * Send the packets a step asks for (TT_DC_A_TX), in order; with
+ * authentication each with the MAC trailer, signed.
+ */
+void tt_ep_chan_tx(struct tt_ep_chan *c, const struct tt_dc_actions *act);
 
 /**
  * After a step's actions are carried out: if another complete message waits

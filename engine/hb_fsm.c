@@ -575,6 +575,14 @@ int tt_hb_step(struct tt_hb_session *s, const struct tt_hb_event *ev, tt_ns_t no
 	/* tether step order: a stale wake-up sees its own timeout first. */
 	expire_detection(s, now, out);
 	rc = ev != NULL ? apply_event(s, ev, now, out) : -EINVAL;
+	/*
+	 * A timer change outside Up takes effect at once (§6.8.3) and re-derives
+	 * the deadline from the last reception (§6.8.4): a lower RequiredMinRx
+	 * can put it behind `now`. It expires here, as it would have at the
+	 * start of the step, so that no step returns a deadline already past.
+	 */
+	if (rc == 0 && ev->type == TT_HB_EV_SET_TIMERS)
+		expire_detection(s, now, out);
 	fire_worker_dead(s, now, out);
 	transmit(s, now, out);
 

@@ -33,7 +33,7 @@
 #include "tt_rand.h"
 
 #define EVQ_BURST 32
-#define DISC_BASE 0x4d000000u /* 'M': My Discriminator of workers[i] is DISC_BASE + i + 1 */
+#define DISC_BASE 0x4d000000u /* 'M': first My Discriminator of workers[i]: DISC_BASE + i + 1 */
 #define NO_PEER	  UINT32_MAX
 
 /*
@@ -82,6 +82,7 @@ struct tt_master {
 	struct tt_ep ep; /* io, wheel, event queue, timeline */
 	uint8_t *msgbuf;
 	struct tt_dcw_policy dcw;
+	uint32_t disc_mask; /* low bits of a discriminator: peer index + 1 */
 	uint64_t prng;
 	tt_ns_t now;
 	bool dispatch_needed;
@@ -132,6 +133,7 @@ static void listen_chan(struct peer *p, struct tt_ep_chan *c, tt_ns_t now)
 
 	if (c->cut || tt_dc_state(c->dc) != TT_DC_S_CLOSED)
 		return;
+	tt_ep_chan_auth_start(c, p->epoch);
 	ev.open.epoch = p->epoch;
 	ev.open.isn = (uint32_t)tt_rand_next(&p->m->prng);
 	tt_ep_chan_event(c, &ev, now);
@@ -280,16 +282,39 @@ static void stop_using(struct peer *p)
 	set_state(p, TT_CTAB_WS_SILENCED);
 }
 
+/*
+ * The peer's discriminator after @p old (master.h "Demultiplexing"): the
+ * index bits kept, the others random, never the same value twice in a row.
+ * The index bits are i + 1 >= 1, so the result is never 0 (RFC 5880 §6.8.1).
+ */
+static uint32_t fresh_disc(struct tt_master *m, uint32_t old)
+{
+	uint32_t disc;
+
+	do
+		disc = ((uint32_t)tt_rand_next(&m->prng) & ~m->disc_mask) | (old & m->disc_mask);
+	while (disc == old);
+	return disc;
+}
+
+/*
+ * Let the worker's next incarnation meet a new BFD session: a disconnected
+ * session (silenced) or one that is Down starts again with a fresh
+ * discriminator (tt_ep_hb_renew(), instead of RECONNECT) so that packets of
+ * the earlier session select nothing. A session in Init or Up is left alone:
+ * it is talking to the re-joined worker already.
+ */
 static void reconnect_hb(struct peer *p, tt_ns_t now)
 {
-	struct tt_hb_event ev = {.type = TT_HB_EV_RECONNECT};
+	struct tt_master *m = p->m;
 	struct tt_hb_actions act;
 
-	if (!tt_hb_is_disconnected(&p->hb.sess))
+	if (!tt_hb_is_disconnected(&p->hb.sess) && tt_hb_state(&p->hb.sess) != TT_HB_S_DOWN)
 		return;
 	ptl(p, now, TT_FENCE_EV_HB_RECONNECT, TT_FENCE_NO_CHAN, 0, 0);
-	if (tt_hb_step(&p->hb.sess, &ev, now, &act) < 0)
-		p->m->cnt.step_errors++;
+	if (tt_ep_hb_renew(&p->hb, fresh_disc(m, p->hb.hc.local_disc), tt_rand_next(&m->prng), now,
+			   &act) < 0)
+		m->cnt.step_errors++;
 	hb_apply(p, &act, now);
 }
 
@@ -540,14 +565,17 @@ static int rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 	struct tt_bfd_ctrl pkt;
 	struct tt_hb_actions act;
 	struct peer *p = NULL;
+	enum tt_bfd_rx_reject r;
 	int rc;
 
 	/* RFC 5881 §5 (TTL 255) and §4 (ports), then RFC 5880 §6.8.6. */
 	if (tt_ep_hb_parse(&m->ep, meta, buf, len, &pkt) != TT_BFD_RX_OK)
 		return -EPROTO;
-	/* §6.8.6: Your Discriminator selects the session; zero: by source address. */
+	/* §6.8.6: Your Discriminator selects the session (its index bits name
+	 * the peer, tt_ep_hb_admit() checks the rest); zero: by source address
+	 * (§6.3). */
 	if (pkt.your_disc != 0) {
-		uint32_t i = pkt.your_disc - DISC_BASE - 1u;
+		uint32_t i = (pkt.your_disc & m->disc_mask) - 1u;
 
 		if (i < m->cfg.n_workers)
 			p = &m->peers[i];
@@ -564,6 +592,11 @@ static int rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 		m->cnt.hb_rx_wrong_src++;
 		return -ENOENT;
 	}
+	/* The whole discriminator, then RFC 5880 §6.7.4: a reject never steps
+	 * the session. */
+	r = tt_ep_hb_admit(&p->hb, &pkt, buf, len, now);
+	if (r != TT_BFD_RX_OK)
+		return r == TT_BFD_RX_NO_SESSION ? -ENOENT : -EACCES;
 	rc = tt_ep_hb_input(&p->hb, &pkt, now, &act);
 	hb_apply(p, &act, now);
 	return rc;
@@ -596,6 +629,11 @@ static int rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 		return -ENOENT;
 	}
 	c = &p->ch[tc->idx];
+	/* auth.h node layer: the MAC first, so that nothing unauthenticated
+	 * reaches the epoch checks (a forged CONNECT would replace the record)
+	 * or the channel. */
+	if (tt_ep_chan_verify(c, buf, len) != TT_AUTH_DC_OK)
+		return -EACCES;
 	if (c->cut) {
 		m->cnt.dc_rx_cut++;
 		return -ECONNREFUSED;
@@ -911,6 +949,7 @@ static int init_peer(struct tt_master *m, uint32_t i, tt_ns_t now, char *err, si
 	p->hb.meta = tt_ep_hb_meta(m->cfg.ip, p->pc.ip, (uint16_t)(m->cfg.hb_src_port_base + i));
 	p->state = TT_CTAB_WS_JOINING;
 	hc.role = TT_HB_ROLE_MASTER;
+	/* The low bits (disc_mask) hold i + 1: DISC_BASE has none set. */
 	hc.local_disc = DISC_BASE + i + 1u;
 	hc.timers = m->cfg.master_timers;
 	hc.slow_tx_us = m->cfg.slow_tx_us;
@@ -996,9 +1035,24 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 				cfg->granularity_ns, cfg->skip_policy_check, &m->pol, err, err_len);
 	if (rc < 0)
 		goto fail;
+	ec.auth = (struct tt_ep_auth){
+		.keys = cfg->auth.keys,
+		.ops = cfg->auth.ops,
+		.bfd_type = cfg->auth.bfd_type,
+		.dc_mac = cfg->auth.dc_mac,
+		.seed = cfg->seed ^ 0x4155544800000000ull,
+	};
+	rc = tt_ep_auth_check(&ec.auth, "master", err, err_len);
+	if (rc < 0)
+		goto fail;
 	m->now = now;
 	m->prng = cfg->seed ^ 0x4d4153544552ull;
 	m->dcw.n_channels = cfg->n_chan;
+	m->dcw.mac = ec.auth.keys != NULL && ec.auth.dc_mac;
+	/* Enough low bits for i + 1 up to n_workers (master.h "Demultiplexing"). */
+	m->disc_mask = 1;
+	while (m->disc_mask < cfg->n_workers)
+		m->disc_mask = m->disc_mask << 1 | 1u;
 	for (uint32_t i = 0; i < cfg->n_workers; i++)
 		if (cfg->workers[i].worker_id > max_id)
 			max_id = cfg->workers[i].worker_id;
@@ -1018,6 +1072,9 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	ec.dc_apply = dc_apply;
 	ec.tx = &m->cnt.tx;
 	ec.hb_rx = &m->cnt.hb_rx;
+	ec.hb_auth = m->cnt.hb_auth;
+	ec.dc_auth = m->cnt.dc_auth;
+	ec.sign_failed = &m->cnt.auth_sign_failed;
 	ec.timers_fired = &m->cnt.timers_fired;
 	ec.step_errors = &m->cnt.step_errors;
 	rc = tt_ep_init(&m->ep, &ec, now);
@@ -1106,6 +1163,7 @@ int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_mast
 		info->chan_state[k] = tt_dc_state(p->ch[k].dc);
 	}
 	info->send_queued = p->q.n;
+	info->hb_local_disc = p->hb.hc.local_disc;
 	return 0;
 }
 
@@ -1153,4 +1211,19 @@ const struct tt_master_counters *tt_master_counters(const struct tt_master *m)
 const struct tt_hb_policy_times *tt_master_policy(const struct tt_master *m)
 {
 	return &m->pol;
+}
+
+const struct tt_auth_bfd *tt_master_hb_auth(const struct tt_master *m, uint32_t worker_id)
+{
+	const struct peer *p = peer_by_id(m, worker_id);
+
+	return p != NULL && p->hb.authed ? &p->hb.auth : NULL;
+}
+
+const struct tt_auth_dc *tt_master_dc_auth(const struct tt_master *m, uint32_t worker_id,
+					   unsigned int chan)
+{
+	const struct peer *p = peer_by_id(m, worker_id);
+
+	return p != NULL && chan < m->cfg.n_chan && p->ch[chan].authed ? &p->ch[chan].auth : NULL;
 }

@@ -17,7 +17,8 @@
  *    after the master's last alive packet) -> tt_sched_worker_dead(): the
  *    worker's tasks go back to PENDING under new epochs and are placed on live
  *    workers; the worker's record is marked DEAD, its channels are reset, and
- *    a silenced session is reconnected so that the worker can re-join.
+ *    a silenced (or Down) session is started again as a new session, with a
+ *    fresh discriminator, so that the worker can re-join.
  *  - A CONNECT carrying a new epoch for a worker is accepted only once the old
  *    incarnation was declared dead (or never went live): before that it is
  *    ignored (counted; the worker retries). Accepting it replaces the
@@ -27,10 +28,31 @@
  *    channel states -> tasks are dispatched. RESULTs go to tt_sched_result()
  *    (stale ones dropped and counted), CANCEL_ACKs to tt_sched_cancel_ack().
  *
- * Demultiplexing: heartbeats by Your Discriminator (workers[i]'s session has
- * My Discriminator 0x4d000000 + i + 1) or, when it is 0, by the source IP;
- * data channels by flow key (worker IP, worker port, dc_port), host order,
- * in the association table.
+ * Demultiplexing: heartbeats by Your Discriminator or, when it is 0, by the
+ * source IP (RFC 5880 §6.3, §6.8.6); data channels by flow key (worker IP,
+ * worker port, dc_port), host order, in the association table. workers[i]'s
+ * session starts with My Discriminator 0x4d000000 + i + 1; whenever it
+ * starts again as a new BFD session (after WORKER_DEAD or a quiet re-join,
+ * when it was disconnected or Down) it takes a fresh one from the master's
+ * PRNG, different from the one before: random high bits above the low
+ * bits, which hold i + 1 (as many bits as n_workers needs), so that demux
+ * stays a lookup. A packet naming an earlier discriminator (a replay) then
+ * selects no session and is dropped before authentication
+ * (tt_master_peer_info.hb_local_disc says the current one). The session's
+ * counters start again with each new session.
+ *
+ * Authentication (struct tt_master_auth_config, engine/auth.h): as the
+ * worker's (worker.h): heartbeats signed with the key ring's first bfd key
+ * and verified before the session sees them (RFC 5880 §6.7.4); channel
+ * datagrams with the HMAC-SHA256 trailer of the first dc key, verified
+ * before the epoch checks and the channel, each incarnation sending from
+ * (epoch << 32) | 1, segments TT_DCW_MAC_LEN bytes shorter so that the
+ * trailer fits dc.mtu (at least 616). Rejects are counted by reason
+ * (hb_auth, dc_auth) and never step a session or a channel, so a forged
+ * CONNECT cannot replace a worker's record and a spoofed heartbeat cannot
+ * keep a dead worker alive. The initial bfd.XmitAuthSeq of each session
+ * comes from seed: give an unpredictable one (getrandom()) when
+ * authenticating.
  *
  * Transport: UDP datagrams through engine/node_io.h. Heartbeats are RFC 5881
  * single-hop BFD: to port 3784, from the session's source port (49152-65535),
@@ -63,6 +85,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "chan_table.h"
 #include "dc_fsm.h"
 #include "fence.h"
@@ -82,6 +105,23 @@ struct tt_master_peer_config {
 	uint32_t worker_id;    /* below TT_MASTER_MAX_WORKER_ID, unique */
 	uint32_t ip;	       /* worker's IPv4 address, host order, unique */
 	uint16_t dc_port_base; /* worker's channel c is at UDP port dc_port_base + c */
+};
+
+/**
+ * Authentication, optional: with keys NULL (a zeroed config) nothing is
+ * authenticated and nothing else may be set. Every worker must use the same
+ * settings and keys (struct tt_worker_auth_config).
+ */
+struct tt_master_auth_config {
+	const struct tt_auth_keyring *keys;   /* shared, read-only, outlives the master */
+	const struct tt_auth_crypto_ops *ops; /* this thread's (drivers/crypto_openssl.h) */
+	/**
+	 * Heartbeats: 0 (not authenticated), TT_BFD_AUTH_KEYED_SHA1 or
+	 * TT_BFD_AUTH_METICULOUS_KEYED_SHA1; the ring's first bfd key (the one
+	 * sent with) must be of this type.
+	 */
+	uint8_t bfd_type;
+	bool dc_mac; /* MAC trailer on every data-channel datagram (first dc key) */
 };
 
 /** Master configuration, copied by tt_master_create(). */
@@ -120,16 +160,20 @@ struct tt_master_config {
 	uint32_t timeline_cap; /* events the timeline holds, >= 1 */
 	uint16_t hb_lcore;     /* == dc_lcore: combined layout */
 	uint16_t dc_lcore;
-	uint64_t seed;	     /* BFD jitter and channel ISNs */
-	struct tt_io_ops io; /* tx_buf and tx_send required */
+	uint64_t seed;			   /* BFD jitter, discriminators, channel ISNs, auth seq */
+	struct tt_io_ops io;		   /* tx_buf and tx_send required */
+	struct tt_master_auth_config auth; /* optional (keys NULL: off) */
 };
 
 /** Master counters. Every dropped datagram or message lands in one of them. */
 struct tt_master_counters {
 	struct tt_io_tx_counters tx;
-	uint64_t rx_datagrams;		    /* tt_master_rx calls */
-	uint64_t rx_bad_dst;		    /* not to the master's IP or a known port */
-	struct tt_bfd_rx_counters hb_rx;    /* HB: transport, parse and demux rejects; [0] ok */
+	uint64_t rx_datagrams;			  /* tt_master_rx calls */
+	uint64_t rx_bad_dst;			  /* not to the master's IP or a known port */
+	struct tt_bfd_rx_counters hb_rx;	  /* HB: transport, parse, demux, auth; [0] ok */
+	uint64_t hb_auth[TT_AUTH_BFD_REJECT_MAX]; /* HB tt_auth_bfd_verify verdicts; [0] ok */
+	uint64_t dc_auth[TT_AUTH_DC_REJECT_MAX];  /* DC tt_auth_dc_verify verdicts; [0] ok */
+	uint64_t auth_sign_failed;		  /* packets not sent: signing failed */
 	uint64_t hb_rx_wrong_src;	    /* HB from an IP other than the session's worker */
 	struct tt_dcw_counters dc_parse;    /* DC: tt_dcw_parse verdicts; [0] ok */
 	uint64_t dc_rx_no_flow;		    /* no worker channel for the flow key */
@@ -165,7 +209,8 @@ struct tt_master_peer_info {
 	uint32_t up_mask;  /* bit c: channel c up */
 	uint32_t cut_mask; /* bit c: channel c cut by the operator */
 	enum tt_dc_state chan_state[TT_FENCE_MAX_CHAN];
-	uint32_t send_queued; /* messages waiting for room in a channel */
+	uint32_t send_queued;	/* messages waiting for room in a channel */
+	uint32_t hb_local_disc; /* the session's My Discriminator now */
 };
 
 struct tt_master;
@@ -204,9 +249,9 @@ void tt_master_destroy(struct tt_master *m);
  * @param now      current time (never goes back).
  * @return 0 if the datagram was accepted by a session or channel, or a
  *         negative errno if it was dropped (counted): -EPROTO (malformed or
- *         failed a check), -ENOENT (no session or channel for it), -ESTALE
- *         (older epoch), -EAGAIN (new epoch refused for now), -ECONNREFUSED
- *         (channel cut).
+ *         failed a check), -ENOENT (no session or channel for it), -EACCES
+ *         (failed authentication), -ESTALE (older epoch), -EAGAIN (new epoch
+ *         refused for now), -ECONNREFUSED (channel cut).
  */
 int tt_master_rx(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
 		 size_t len, tt_ns_t now);
@@ -307,5 +352,12 @@ const struct tt_master_counters *tt_master_counters(const struct tt_master *m);
 
 /** The policy times computed at create (T1, T2, I, bound). */
 const struct tt_hb_policy_times *tt_master_policy(const struct tt_master *m);
+
+/** A worker session's authentication state, or NULL (unknown worker, or off). */
+const struct tt_auth_bfd *tt_master_hb_auth(const struct tt_master *m, uint32_t worker_id);
+
+/** A worker channel's MAC state, or NULL (unknown worker or channel, or off). */
+const struct tt_auth_dc *tt_master_dc_auth(const struct tt_master *m, uint32_t worker_id,
+					   unsigned int chan);
 
 #endif /* TT_MASTER_H */

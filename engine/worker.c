@@ -33,7 +33,9 @@ struct tt_worker {
 	enum tt_worker_state state;
 	uint32_t epoch;
 	bool exited;
-	tt_ns_t now;	 /* latest `now` seen */
+	tt_ns_t now;  /* latest `now` seen */
+	bool stalled; /* stall_ns is the pass that found the worker stopped */
+	tt_ns_t stall_ns;
 	struct tt_ep ep; /* io, wheel, event queue, timeline */
 	struct tt_ep_hb hb;
 	struct tt_fence_assoc assoc;
@@ -41,6 +43,7 @@ struct tt_worker {
 	struct tt_run *run;
 	struct tt_run_out rout;
 	struct tt_dcw_policy dcw;
+	uint8_t dc_max_retx; /* the channels' max_retx: the CONNECT budget */
 	/* flush_runner's stage: TT_RUN_OUT_MAX encoded messages */
 	struct staged {
 		struct tt_tmsg msg;
@@ -94,6 +97,7 @@ static void open_channel(struct tt_worker *w, struct tt_ep_chan *c, tt_ns_t now)
 
 	if (c->cut || tt_dc_state(c->dc) != TT_DC_S_CLOSED)
 		return;
+	tt_ep_chan_auth_start(c, w->epoch);
 	ev.open.epoch = w->epoch;
 	ev.open.isn = (uint32_t)tt_rand_next(&w->prng);
 	ev.open.nonce = tt_rand_next(&w->prng) | 1u; /* non-zero */
@@ -338,10 +342,18 @@ static void do_fence(struct tt_worker *w, tt_ns_t now)
 	w->cnt.rejoins++;
 	tl_push(w, now, TT_FENCE_EV_REJOIN, w->epoch, TT_FENCE_NO_CHAN, old, 0);
 	{
-		struct tt_hb_event ev = {.type = TT_HB_EV_RECONNECT};
+		/*
+		 * The new incarnation's heartbeat is a new BFD session with a
+		 * fresh discriminator (worker.h "Discriminators"): non-zero
+		 * (RFC 5880 §6.8.1) and not the previous one.
+		 */
+		uint32_t prev = w->hb.hc.local_disc, disc;
 		struct tt_hb_actions act;
 
-		if (tt_hb_step(&w->hb.sess, &ev, now, &act) < 0)
+		do
+			disc = (uint32_t)tt_rand_next(&w->prng);
+		while (disc == 0 || disc == prev);
+		if (tt_ep_hb_renew(&w->hb, disc, tt_rand_next(&w->prng), now, &act) < 0)
 			w->cnt.step_errors++;
 		hb_apply(w, &act, now);
 	}
@@ -406,13 +418,48 @@ static void drain_evq(struct tt_worker *w, tt_ns_t now)
 
 /* ---- create / destroy ---- */
 
+/*
+ * The CONNECT budget (worker.h "Re-joining"): raise dc->max_retx, if needed,
+ * to the fewest retransmissions whose last CONNECT goes out at least
+ * @p budget_ns after the first. dc_fsm.h: retransmission k follows the one
+ * before by the RTO, which starts at rto_init and doubles, capped at rto_max
+ * (RFC 6298 §5.5). Returns 0, or -ERANGE (err set) if 255 are not enough.
+ */
+static int connect_budget(struct tt_dc_config *dc, tt_ns_t budget_ns, char *err, size_t err_len)
+{
+	tt_ns_t rto = dc->rto_init_ns, last = 0;
+	unsigned int n = 0;
+
+	while (last < budget_ns) {
+		if (n == UINT8_MAX || rto == 0) {
+			tt_ep_set_err(
+				err, err_len,
+				"worker dc: rto_init_ns %llu and rto_max_ns %llu cannot keep a "
+				"CONNECT going for T1 + d_max = %llu ns within 255 "
+				"retransmissions (the master accepts a re-joined worker only "
+				"after declaring its previous incarnation dead): raise rto_max_ns",
+				(unsigned long long)dc->rto_init_ns,
+				(unsigned long long)dc->rto_max_ns, (unsigned long long)budget_ns);
+			return -ERANGE;
+		}
+		last += rto;
+		n++;
+		rto = rto * 2 > dc->rto_max_ns ? dc->rto_max_ns : rto * 2;
+	}
+	if (n > dc->max_retx)
+		dc->max_retx = (uint8_t)n;
+	return 0;
+}
+
 struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t now, char *err,
 				   size_t err_len)
 {
 	struct tt_worker *w;
 	struct tt_ep_config ec = {0};
+	struct tt_ep_auth ea;
 	struct tt_hb_config hc = {0};
 	struct tt_run_config rc = {0};
+	struct tt_dc_config dc;
 
 	tt_ep_set_err(err, err_len, "ok");
 	if (cfg->n_chan < 1 || cfg->n_chan > TT_FENCE_MAX_CHAN ||
@@ -448,6 +495,16 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 		goto inval;
 	}
 
+	ea = (struct tt_ep_auth){
+		.keys = cfg->auth.keys,
+		.ops = cfg->auth.ops,
+		.bfd_type = cfg->auth.bfd_type,
+		.dc_mac = cfg->auth.dc_mac,
+		.seed = cfg->seed ^ 0x4155544800000000ull ^ cfg->worker_id,
+	};
+	if (tt_ep_auth_check(&ea, "worker", err, err_len) < 0)
+		goto inval;
+
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		goto nomem;
@@ -462,31 +519,19 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 		free(w);
 		goto inval;
 	}
+	dc = cfg->dc;
+	if (connect_budget(&dc, w->pol.t1_ns + cfg->d_max_ns, err, err_len) < 0) {
+		free(w);
+		goto inval;
+	}
+	w->dc_max_retx = dc.max_retx;
 	w->epoch = cfg->epoch;
 	w->state = TT_WORKER_S_JOINING;
 	w->now = now;
 	w->prng = cfg->seed ^ 0x5745524b45520000ull ^ cfg->worker_id;
 	w->dcw.n_channels = cfg->n_chan;
-	w->dcw.mac = false;
+	w->dcw.mac = cfg->auth.keys != NULL && cfg->auth.dc_mac;
 
-	hc.role = TT_HB_ROLE_WORKER;
-	hc.local_disc = w->cfg.local_disc;
-	hc.timers = cfg->worker_timers;
-	hc.slow_tx_us = cfg->slow_tx_us;
-	hc.allow_fast_slow_rate = cfg->allow_fast_slow_rate;
-	hc.d_max_ns = cfg->d_max_ns;
-	hc.granularity_ns = cfg->granularity_ns;
-	hc.seed = cfg->seed ^ 0x48420000ull ^ cfg->worker_id;
-	if (tt_ep_hb_init(&w->ep, &w->hb, &hc, now, w) < 0) {
-		tt_ep_set_err(err, err_len,
-			      "worker heartbeat config refused by tt_hb_init "
-			      "(timers zero, or slow_tx_us below 1 s without "
-			      "allow_fast_slow_rate)");
-		free(w);
-		goto inval;
-	}
-
-	w->hb.meta = tt_ep_hb_meta(cfg->ip, cfg->master_ip, cfg->hb_src_port);
 	tt_ep_assoc_init(&w->assoc, cfg->worker_id, cfg->n_chan, cfg->hb_lcore, cfg->dc_lcore);
 
 	rc.max_tasks = cfg->max_tasks;
@@ -507,6 +552,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 
 	ec.role = TT_HB_ROLE_WORKER;
 	ec.io = cfg->io;
+	ec.auth = ea;
 	ec.dc_lcore = cfg->dc_lcore;
 	ec.granularity_ns = cfg->granularity_ns;
 	ec.timeline_cap = cfg->timeline_cap;
@@ -515,6 +561,9 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 	ec.dc_apply = dc_apply;
 	ec.tx = &w->cnt.tx;
 	ec.hb_rx = &w->cnt.hb_rx;
+	ec.hb_auth = w->cnt.hb_auth;
+	ec.dc_auth = w->cnt.dc_auth;
+	ec.sign_failed = &w->cnt.auth_sign_failed;
 	ec.timers_fired = &w->cnt.timers_fired;
 	ec.step_errors = &w->cnt.step_errors;
 	w->stage_slot = TT_TMSG_RESULT_HDR_LEN + (size_t)cfg->max_result;
@@ -523,12 +572,30 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 		tt_ep_set_err(err, err_len, "worker: out of memory");
 		goto fail;
 	}
+
+	hc.role = TT_HB_ROLE_WORKER;
+	hc.local_disc = w->cfg.local_disc;
+	hc.timers = cfg->worker_timers;
+	hc.slow_tx_us = cfg->slow_tx_us;
+	hc.allow_fast_slow_rate = cfg->allow_fast_slow_rate;
+	hc.d_max_ns = cfg->d_max_ns;
+	hc.granularity_ns = cfg->granularity_ns;
+	hc.seed = cfg->seed ^ 0x48420000ull ^ cfg->worker_id;
+	if (tt_ep_hb_init(&w->ep, &w->hb, &hc, now, w) < 0) {
+		tt_ep_set_err(err, err_len,
+			      "worker heartbeat config refused by tt_hb_init "
+			      "(timers zero, or slow_tx_us below 1 s without "
+			      "allow_fast_slow_rate)");
+		errno = EINVAL;
+		goto fail;
+	}
+	w->hb.meta = tt_ep_hb_meta(cfg->ip, cfg->master_ip, cfg->hb_src_port);
 	for (unsigned int i = 0; i < cfg->n_chan; i++) {
 		struct tt_ep_chan *c = &w->ch[i];
 
 		c->meta = tt_ep_dc_meta(cfg->ip, cfg->master_ip, (uint16_t)(cfg->dc_port_base + i),
 					w->cfg.master_dc_port);
-		if (tt_ep_chan_init(&w->ep, c, &cfg->dc, cfg->worker_id, i, w) < 0) {
+		if (tt_ep_chan_init(&w->ep, c, &dc, cfg->worker_id, i, w) < 0) {
 			tt_ep_set_err(err, err_len,
 				      "worker channel %u: tt_dc_create refused the dc "
 				      "template (see tt_dc_config)",
@@ -579,8 +646,22 @@ static void note_now(struct tt_worker *w, tt_ns_t now)
 {
 	tt_ns_t d;
 
-	if (tt_time_after(now, w->now))
+	if (tt_time_after(now, w->now)) {
+		/*
+		 * A pass later than the deadline the worker asked for, by more
+		 * than the granularity g: it was stopped meanwhile (worker.h
+		 * "Waking up"). The heartbeats read in this pass may have waited
+		 * in the receive ring since before the stall, longer than d_max:
+		 * they are dropped (rx_hb()).
+		 */
+		if (tt_worker_next_deadline(w, &d) &&
+		    tt_time_after(now, d + w->cfg.granularity_ns)) {
+			w->stalled = true;
+			w->stall_ns = now;
+			w->cnt.stalls++;
+		}
 		w->now = now;
+	}
 	if (tt_hb_next_deadline(&w->hb.sess, &d) && tt_time_reached(now, d)) {
 		tt_tw_cancel(w->ep.tw, &w->hb.tm);
 		tt_ep_hb_fire(&w->hb, now);
@@ -592,14 +673,31 @@ static int rx_hb(struct tt_worker *w, const struct tt_udp_meta *meta, const uint
 {
 	struct tt_bfd_ctrl pkt;
 	struct tt_hb_actions act;
-	/* RFC 5881 §5 (TTL 255) and §4 (ports), then RFC 5880 §6.8.6. */
-	enum tt_bfd_rx_reject r = tt_ep_hb_parse(&w->ep, meta, p, len, &pkt);
+	enum tt_bfd_rx_reject r;
 	int rc;
+
+	/*
+	 * Read in the pass that found the worker stalled (note_now()): it may
+	 * have arrived long before, yet would restart T2 from now, after the
+	 * master's WORKER_DEAD assumes the worker fenced (T2 + d_max + g after
+	 * the master sent it). Dropping it only shortens the worker's life.
+	 */
+	if (w->stalled && w->stall_ns == now) {
+		w->cnt.hb_rx_after_stall++;
+		return -ESTALE;
+	}
+	/* RFC 5881 §5 (TTL 255) and §4 (ports), then RFC 5880 §6.8.6. */
+	r = tt_ep_hb_parse(&w->ep, meta, p, len, &pkt);
 
 	if (r != TT_BFD_RX_OK) {
 		tt_hb_count_reject(&w->hb.sess, r);
 		return -EPROTO;
 	}
+	/* §6.8.6 Your Discriminator, then §6.7.4 authentication: a reject
+	 * never steps the session. */
+	r = tt_ep_hb_admit(&w->hb, &pkt, p, len, now);
+	if (r != TT_BFD_RX_OK)
+		return r == TT_BFD_RX_NO_SESSION ? -ENOENT : -EACCES;
 	rc = tt_ep_hb_input(&w->hb, &pkt, now, &act);
 	hb_apply(w, &act, now);
 	return rc;
@@ -616,6 +714,9 @@ static int rx_dc(struct tt_worker *w, unsigned int idx, const uint8_t *p, size_t
 		w->cnt.dc_rx_id_mismatch++;
 		return -ENOENT;
 	}
+	/* auth.h node layer: the MAC before the channel sees the datagram. */
+	if (tt_ep_chan_verify(c, p, len) != TT_AUTH_DC_OK)
+		return -EACCES;
 	if (c->cut) {
 		w->cnt.dc_rx_cut++;
 		return -ECONNREFUSED;
@@ -848,4 +949,24 @@ const struct tt_worker_counters *tt_worker_counters(const struct tt_worker *w)
 const struct tt_hb_policy_times *tt_worker_policy(const struct tt_worker *w)
 {
 	return &w->pol;
+}
+
+uint32_t tt_worker_local_disc(const struct tt_worker *w)
+{
+	return w->hb.hc.local_disc;
+}
+
+uint8_t tt_worker_dc_max_retx(const struct tt_worker *w)
+{
+	return w->dc_max_retx;
+}
+
+const struct tt_auth_bfd *tt_worker_hb_auth(const struct tt_worker *w)
+{
+	return w->hb.authed ? &w->hb.auth : NULL;
+}
+
+const struct tt_auth_dc *tt_worker_dc_auth(const struct tt_worker *w, unsigned int chan)
+{
+	return chan < w->cfg.n_chan && w->ch[chan].authed ? &w->ch[chan].auth : NULL;
 }

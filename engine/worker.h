@@ -19,7 +19,8 @@
  *         EXIT:   EXITED for good; the caller exits the process with
  *                 TT_WORKER_EXIT_FENCED;
  *         REJOIN: epoch + 1, runner re-joined, channels reset, HB
- *                 RECONNECT -> JOINING (connects again after HB Up).
+ *                 started again as a new session (fresh discriminator)
+ *                 -> JOINING (connects again after HB Up).
  *
  * Tasks are taken while the heartbeat is Up and no channel has gone down in
  * this incarnation (CONNECTING or LIVE): the master only assigns once it saw
@@ -41,6 +42,44 @@
  * Every fence is recorded on the timeline (FENCE with its time and epoch,
  * then EXIT or REJOIN) and in the counters.
  *
+ * Re-joining: the master ignores the CONNECTs of a new epoch until it has
+ * declared the previous incarnation dead (master.h). That can take up to
+ * T2 + d_max + g after the re-joined worker's heartbeat came Up, and never
+ * more than T1 + d_max. So a channel must keep its CONNECT going at least
+ * that long, or its CONNECT_TIMEOUT would silence the heartbeat, fence the
+ * worker again, and the next incarnation would meet the same refusal (a
+ * re-join loop). The worker therefore creates its channels with a CONNECT
+ * budget: max_retx is raised above dc.max_retx, when needed, to the fewest
+ * retransmissions whose last CONNECT (rto_init, doubling, capped at
+ * rto_max, RFC 6298 §5.5) goes out at least T1 + d_max after the first
+ * (tt_worker_dc_max_retx()); a configuration that cannot reach it within 255
+ * retransmissions is refused. dc_fsm has one max_retx, so the same count
+ * bounds DATA retransmissions of a live channel; its probe timeout still
+ * bounds a silent peer. T1 is taken from the timers at create: channels
+ * cannot change later, so after tt_worker_set_hb_timers() raised T1 beyond
+ * the budget a re-join may again take more than one attempt.
+ *
+ * Discriminators: each incarnation's heartbeat session is a new BFD session
+ * with a fresh local discriminator (the first one is local_disc, then a
+ * random non-zero value from the worker's PRNG that differs from the one
+ * before, tt_worker_local_disc()): a master packet captured earlier names a
+ * Your Discriminator that no longer selects the session (RFC 5880 §6.8.6),
+ * even after the auth sequence window was forgotten (§6.8.1). The session's
+ * counters (tt_hb_counters()) start again with each new session; the
+ * worker's own (hb_rx, hb_auth) go on.
+ *
+ * Authentication (struct tt_worker_auth_config, engine/auth.h): every
+ * heartbeat is prepared, built and signed with the key ring's first bfd key
+ * (RFC 5880 §6.7.4) and every received one verified before the session sees
+ * it; every channel datagram carries the HMAC-SHA256 trailer of the ring's
+ * first dc key, verified before the channel sees it, with the MAC sequence
+ * of each incarnation starting at (epoch << 32) | 1; segments are then
+ * TT_DCW_MAC_LEN bytes shorter so that a datagram with its trailer stays
+ * within dc.mtu (which must be at least 616). Rejects are counted by
+ * reason (hb_auth, dc_auth) and never step a session or a channel. The
+ * random initial bfd.XmitAuthSeq (RFC 5880 §6.8.1) comes from seed: give an
+ * unpredictable one (getrandom()) when authenticating.
+ *
  * Transport: engine/node_io.h. Heartbeats: RFC 5881 single-hop BFD, from
  * hb_src_port to the master's port 3784, TTL 255, received ones checked with
  * tt_bfd_check_transport(). Channel c: from local port dc_port_base + c to
@@ -48,7 +87,15 @@
  *
  * Waking up: every entry point first lets the heartbeat session see `now`;
  * a worker that was stopped longer than its detection time fences before it
- * handles a datagram or releases a result (DESIGN.md §1).
+ * handles a datagram or releases a result (DESIGN.md §1). A worker called
+ * later than the deadline it asked for (tt_worker_next_deadline()) by more
+ * than granularity_ns knows it was stopped: the heartbeats handed to it in
+ * that pass (the calls with that same `now`: give every datagram read in one
+ * pass the same `now`) are dropped and counted (hb_rx_after_stall). They may
+ * have waited in the receive ring since before the stop, longer than d_max,
+ * and would restart T2 from the time they were read, past the instant the
+ * master takes the worker for fenced. Dropping them only brings the fence
+ * forward.
  *
  * Execution context: one thread calls every function of a worker. No
  * liburcu requirement. Memory is allocated in tt_worker_create() only.
@@ -58,6 +105,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "dc_fsm.h"
 #include "fence.h"
 #include "hb_fsm.h"
@@ -103,6 +151,23 @@ enum tt_worker_fence_action {
 	TT_WORKER_FENCE_COUNT
 };
 
+/**
+ * Authentication, optional: with keys NULL (a zeroed config) nothing is
+ * authenticated and nothing else may be set. The master must use the same
+ * settings and keys.
+ */
+struct tt_worker_auth_config {
+	const struct tt_auth_keyring *keys;   /* shared, read-only, outlives the worker */
+	const struct tt_auth_crypto_ops *ops; /* this thread's (drivers/crypto_openssl.h) */
+	/**
+	 * Heartbeats: 0 (not authenticated), TT_BFD_AUTH_KEYED_SHA1 or
+	 * TT_BFD_AUTH_METICULOUS_KEYED_SHA1; the ring's first bfd key (the one
+	 * sent with) must be of this type.
+	 */
+	uint8_t bfd_type;
+	bool dc_mac; /* MAC trailer on every data-channel datagram (first dc key) */
+};
+
 /** Worker configuration, copied by tt_worker_create(). */
 struct tt_worker_config {
 	uint32_t worker_id;
@@ -137,8 +202,9 @@ struct tt_worker_config {
 	uint32_t timeline_cap; /* >= 1 */
 	uint16_t hb_lcore;     /* == dc_lcore: combined layout */
 	uint16_t dc_lcore;
-	uint64_t seed; /* BFD jitter, channel ISNs and nonces */
+	uint64_t seed; /* BFD jitter, discriminators, channel ISNs, nonces, auth seq */
 	struct tt_io_ops io;
+	struct tt_worker_auth_config auth; /* optional (keys NULL: off) */
 };
 
 /** Worker counters. Every dropped datagram or message lands in one of them. */
@@ -147,11 +213,14 @@ struct tt_worker_counters {
 	uint64_t rx_datagrams;
 	uint64_t rx_bad_dst;		 /* not to our IP or a known port, or not from the master */
 	uint64_t rx_after_exit;		 /* datagrams after EXIT: ignored */
-	struct tt_bfd_rx_counters hb_rx; /* HB transport and parse rejects; [0] ok */
-	struct tt_dcw_counters dc_parse; /* DC parse verdicts; [0] ok */
-	uint64_t dc_rx_id_mismatch;	 /* header worker id / channel not ours */
-	uint64_t dc_rx_cut;		 /* channel cut by the operator: dropped */
-	uint64_t dc_rx_rejected;	 /* dropped by the channel (its counters say why) */
+	struct tt_bfd_rx_counters hb_rx; /* HB transport, parse, discriminator, auth; [0] ok */
+	uint64_t hb_auth[TT_AUTH_BFD_REJECT_MAX]; /* HB tt_auth_bfd_verify verdicts; [0] ok */
+	uint64_t dc_auth[TT_AUTH_DC_REJECT_MAX];  /* DC tt_auth_dc_verify verdicts; [0] ok */
+	uint64_t auth_sign_failed;		  /* packets not sent: signing failed */
+	struct tt_dcw_counters dc_parse;	  /* DC parse verdicts; [0] ok */
+	uint64_t dc_rx_id_mismatch;		  /* header worker id / channel not ours */
+	uint64_t dc_rx_cut;			  /* channel cut by the operator: dropped */
+	uint64_t dc_rx_rejected;	    /* dropped by the channel (its counters say why) */
 	struct tt_tmsg_rx_counters tmsg_rx; /* task message decode verdicts; [0] ok */
 	uint64_t tmsg_unexpected;	    /* RESULT or CANCEL_ACK from the master */
 	uint64_t assign_not_live;	    /* ASSIGN while JOINING/SILENCED: dropped */
@@ -160,6 +229,8 @@ struct tt_worker_counters {
 	uint64_t fence_dropped;		    /* released messages not sent: the fence came first */
 	uint64_t cancel_dropped;	    /* CANCEL not handled: runner out full (bug) */
 	uint64_t encode_failed;		    /* tt_tmsg_encode failed (bug) */
+	uint64_t stalls;		    /* passes that found the worker stopped ("Waking up") */
+	uint64_t hb_rx_after_stall;	    /* heartbeats read in such a pass: dropped */
 	uint64_t fences;
 	tt_ns_t last_fence_ns;
 	uint32_t last_fence_epoch;
@@ -196,8 +267,11 @@ void tt_worker_destroy(struct tt_worker *w);
  * dc_port_base + c). Everything it causes happens in this call.
  *
  * @return 0 if accepted by the session or a channel; a negative errno if
- *         dropped (counted): -EPROTO, -ENOENT, -ECONNREFUSED (cut);
- *         TT_WORKER_EXITED once the worker has exited (this call included).
+ *         dropped (counted): -EPROTO, -ENOENT (also: Your Discriminator not
+ *         the session's), -EACCES (failed authentication), -ESTALE (a
+ *         heartbeat read right after a stall, "Waking up"), -ECONNREFUSED
+ *         (cut); TT_WORKER_EXITED once the worker has exited (this call
+ *         included).
  */
 int tt_worker_rx(struct tt_worker *w, const struct tt_udp_meta *meta, const uint8_t *payload,
 		 size_t len, tt_ns_t now);
@@ -247,7 +321,8 @@ int tt_worker_link_down(struct tt_worker *w, tt_ns_t now);
 /**
  * Operator: change the session's timers (a Poll Sequence, RFC 5880 §6.5). The
  * new values with the configured master timers must pass
- * tt_hb_policy_check() (unless skip_policy_check).
+ * tt_hb_policy_check() (unless skip_policy_check). The channels' CONNECT
+ * budget stays as sized at create ("Re-joining").
  *
  * @return 0; -EINVAL (refused: err says why); -ESHUTDOWN.
  */
@@ -283,5 +358,17 @@ const struct tt_worker_counters *tt_worker_counters(const struct tt_worker *w);
 
 /** The policy times computed at create. */
 const struct tt_hb_policy_times *tt_worker_policy(const struct tt_worker *w);
+
+/** The session's current local discriminator (bfd.LocalDiscr, non-zero). */
+uint32_t tt_worker_local_disc(const struct tt_worker *w);
+
+/** max_retx the channels were created with: the CONNECT budget ("Re-joining"). */
+uint8_t tt_worker_dc_max_retx(const struct tt_worker *w);
+
+/** The heartbeat's authentication state (counters, sequence numbers), or NULL if off. */
+const struct tt_auth_bfd *tt_worker_hb_auth(const struct tt_worker *w);
+
+/** Channel @p chan's MAC state, or NULL if off or out of range. */
+const struct tt_auth_dc *tt_worker_dc_auth(const struct tt_worker *w, unsigned int chan);
 
 #endif /* TT_WORKER_H */

@@ -28,7 +28,7 @@
  * After every step of either session, invariants from hb_fsm.h and RFC 5880
  * are checked against a model the harness keeps, and any break aborts:
  * - out describes the step (old/new state, flags, counters, deadline);
- * - the next deadline is in the future (SET_TIMERS excepted, see below);
+ * - the next deadline is in the future;
  * - detection never fires before last accepted RX + detection time, and an
  *   Init/Up session always has a deadline no later than that;
  * - a worker fences exactly when it leaves Up, so once per Up period; a
@@ -250,8 +250,17 @@ static void check_step(struct model *m, const struct step *st, tt_ns_t now, int 
 	if (expired) {
 		if (old_state != TT_HB_S_INIT && old_state != TT_HB_S_UP)
 			broke(m, "detection expired outside Init/Up");
-		if (!m->have_rx || m->detect_prev_ns == 0 ||
-		    !tt_time_reached(now, m->last_ok_rx_ns + m->detect_prev_ns))
+		/*
+		 * At the start of the step with the previous detection time, or,
+		 * after SET_TIMERS lowered RequiredMinRx outside Up (§6.8.3 takes
+		 * it at once), within the step with the new one.
+		 */
+		tt_ns_t limit_ns = m->detect_prev_ns;
+
+		if (st->type == TT_HB_EV_SET_TIMERS && tt_hb_detect_time_ns(&m->s) < limit_ns)
+			limit_ns = tt_hb_detect_time_ns(&m->s);
+		if (!m->have_rx || limit_ns == 0 ||
+		    !tt_time_reached(now, m->last_ok_rx_ns + limit_ns))
 			broke(m, "detection fired before its deadline");
 		if (out->diag != TT_BFD_DIAG_CTRL_EXPIRED && out->new_state == TT_HB_S_DOWN)
 			broke(m, "detection expiry without diag 1");
@@ -321,13 +330,7 @@ static void check_step(struct model *m, const struct step *st, tt_ns_t now, int 
 	has = tt_hb_next_deadline(&m->s, &d);
 	if (has != out->has_deadline || (has && d != out->next_deadline_ns))
 		broke(m, "out's deadline differs from tt_hb_next_deadline()");
-	/*
-	 * SET_TIMERS is exempt: lowering RequiredMinRx outside Up takes effect
-	 * at once (§6.8.3) and re-derives the detection deadline from the last
-	 * reception (§6.8.4), which may be past already; hb_fsm expires it at
-	 * the next step, which that deadline asks for at once.
-	 */
-	if (has && !tt_time_after(d, now) && st->type != TT_HB_EV_SET_TIMERS)
+	if (has && !tt_time_after(d, now))
 		broke(m, "next deadline not in the future after a step");
 	if (out->new_state == TT_HB_S_INIT || out->new_state == TT_HB_S_UP) {
 		if (!m->have_rx || detect_ns == 0 || !has ||

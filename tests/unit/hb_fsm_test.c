@@ -635,6 +635,80 @@ static void test_detection_time(void **state)
 	assert_int_equal(tt_hb_counters(&s)->detect_expiries, 1);
 }
 
+/*
+ * RFC 5880 §6.8.3: outside Up a lower RequiredMinRx takes effect at once, and
+ * §6.8.4 re-derives the detection deadline from the last reception. When that
+ * deadline is already behind `now`, the SET_TIMERS step itself expires it (as
+ * a step does with a deadline reached at its start): it never returns a
+ * deadline in the past.
+ */
+static void test_set_timers_expires_at_once(void **state)
+{
+	struct tt_hb_config c = config(TT_HB_ROLE_WORKER);
+	struct tt_hb_session s;
+	struct tt_hb_actions o;
+	struct tt_hb_event e = {.type = TT_HB_EV_SET_TIMERS};
+	struct tt_bfd_ctrl down = peer(TT_BFD_STATE_DOWN, 0, 3);
+	tt_ns_t now;
+
+	(void)state;
+	/* Init: 3 x max(100 ms local RequiredMinRx, 1 ms remote DesiredMinTx) = 300 ms. */
+	c.timers.required_min_rx_us = 100000;
+	down.desired_min_tx_us = 1000;
+	assert_int_equal(tt_hb_init(&s, &c, T0), 0);
+	rx(&s, down, T0, &o);
+	assert_int_equal(tt_hb_state(&s), TT_HB_S_INIT);
+	assert_int_equal(tt_hb_detect_time_ns(&s), 300 * MS);
+
+	/* 30 ms after the packet: 3 x 40 ms = 120 ms still lies ahead. */
+	now = T0 + 30 * MS;
+	e.timers = c.timers;
+	e.timers.required_min_rx_us = 40000;
+	assert_int_equal(tt_hb_step(&s, &e, now, &o), 0);
+	assert_int_equal(tt_hb_state(&s), TT_HB_S_INIT);
+	assert_false(o.flags & TT_HB_A_DETECT_EXPIRED);
+	assert_true(o.has_deadline);
+	assert_true(tt_time_after(o.next_deadline_ns, now));
+	assert_true(o.next_deadline_ns <= T0 + 120 * MS);
+
+	/* 50 ms after it: 3 x 10 ms = 30 ms lies behind: expired in this step. */
+	now = T0 + 50 * MS;
+	e.timers.required_min_rx_us = 10000;
+	assert_int_equal(tt_hb_step(&s, &e, now, &o), 0);
+	assert_int_equal(tt_hb_state(&s), TT_HB_S_DOWN);
+	assert_int_equal(o.old_state, TT_HB_S_INIT);
+	assert_int_equal(o.new_state, TT_HB_S_DOWN);
+	assert_int_equal(o.flags & (TT_HB_A_DETECT_EXPIRED | TT_HB_A_STATE_CHANGE | TT_HB_A_TX),
+			 TT_HB_A_DETECT_EXPIRED | TT_HB_A_STATE_CHANGE | TT_HB_A_TX);
+	assert_false(o.flags & TT_HB_A_FENCE); /* Init is not Up */
+	assert_int_equal(o.diag, TT_BFD_DIAG_CTRL_EXPIRED);
+	assert_int_equal(o.tx[0].state, TT_BFD_STATE_DOWN);
+	assert_int_equal(o.tx[0].required_min_rx_us, 10000);
+	assert_int_equal(tt_hb_remote_disc(&s), 0);
+	assert_int_equal(tt_hb_counters(&s)->detect_expiries, 1);
+	assert_true(o.has_deadline);
+	assert_true(tt_time_after(o.next_deadline_ns, now));
+
+	/* Down with detection armed (a received AdminDown keeps it Down): the
+	 * expiry only forgets the remote (§6.8.1), still in the same step. */
+	now = T0 + 100 * MS;
+	e.timers.required_min_rx_us = 100000;
+	assert_int_equal(tt_hb_step(&s, &e, now, &o), 0);
+	down.state = TT_BFD_STATE_ADMIN_DOWN;
+	rx(&s, down, now, &o);
+	assert_int_equal(tt_hb_state(&s), TT_HB_S_DOWN);
+	assert_int_equal(tt_hb_remote_disc(&s), PEER_DISC);
+	now += 20 * MS;
+	e.timers.required_min_rx_us = 5000;
+	assert_int_equal(tt_hb_step(&s, &e, now, &o), 0);
+	assert_int_equal(tt_hb_state(&s), TT_HB_S_DOWN);
+	assert_false(o.flags & (TT_HB_A_DETECT_EXPIRED | TT_HB_A_STATE_CHANGE));
+	assert_int_equal(tt_hb_remote_disc(&s), 0);
+	assert_true(o.has_deadline);
+	assert_true(tt_time_after(o.next_deadline_ns, now));
+	assert_int_equal(tt_hb_counters(&s)->detect_expiries, 1);
+}
+
 /* Up with both Polls done: our Poll answered by the peer's Final. */
 static void up_and_quiet(struct tt_hb_session *s, struct tt_hb_config *c, tt_ns_t now)
 {
@@ -1303,6 +1377,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_bounds),
 		cmocka_unit_test(test_detection_time),
 		cmocka_unit_test(test_poll_final_timer_change),
+		cmocka_unit_test(test_set_timers_expires_at_once),
 		cmocka_unit_test(test_three_way_bring_up),
 		cmocka_unit_test(test_rx_rejects),
 		cmocka_unit_test(test_disconnect_reconnect),

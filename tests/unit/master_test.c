@@ -5,8 +5,10 @@
  * or held by a filter. Covers bring-up to LIVE, tasks committed exactly once,
  * the seed's fencing path with the cut on either side and across lcores
  * (event queue), CANCEL delivered and CANCEL made undeliverable, a late
- * result of an old incarnation, and the master's configuration and receive
- * checks.
+ * result of an old incarnation, the master's configuration and receive
+ * checks, fresh discriminators on every new session, and authentication
+ * (engine/auth.h with drivers/crypto_openssl): end to end, wrong key,
+ * replayed heartbeats, forged, replayed and truncated data-channel datagrams.
  */
 
 #include <stdarg.h>
@@ -22,7 +24,9 @@
 #include <urcu/urcu-qsbr.h>
 
 #include "bfd_wire.h"
+#include "crypto_openssl.h"
 #include "dc_wire.h"
+#include "keyfile.h"
 #include "master.h"
 #include "scheduler.h"
 #include "task_msg.h"
@@ -189,6 +193,10 @@ static void dc_cfg(struct tt_dc_config *dc)
 	dc->probe_timeout_ns = MS(6);
 }
 
+/* Authentication the next net_up() gives the master and the workers (zero: none). */
+static struct tt_master_auth_config m_auth;
+static struct tt_worker_auth_config w_auth;
+
 static struct tt_worker_config worker_cfg(int i, uint16_t hb_lcore, uint16_t dc_lcore,
 					  enum tt_worker_fence_action action)
 {
@@ -215,6 +223,7 @@ static struct tt_worker_config worker_cfg(int i, uint16_t hb_lcore, uint16_t dc_
 		.dc_lcore = dc_lcore,
 		.seed = 1000u + (uint64_t)i,
 		.io = {tx_buf, tx_send, &N.ports[i + 1]},
+		.auth = w_auth,
 	};
 
 	dc_cfg(&c.dc);
@@ -245,6 +254,7 @@ static struct tt_master_config master_cfg(int nw, uint16_t hb_lcore, uint16_t dc
 		.dc_lcore = dc_lcore,
 		.seed = 7,
 		.io = {tx_buf, tx_send, &N.ports[0]},
+		.auth = m_auth,
 	};
 
 	for (int i = 0; i < nw; i++)
@@ -285,6 +295,8 @@ static int teardown(void **state)
 	tt_master_destroy(N.m);
 	memset(N.w, 0, sizeof(N.w));
 	N.m = NULL;
+	memset(&m_auth, 0, sizeof(m_auth));
+	memset(&w_auth, 0, sizeof(w_auth));
 	urcu_qsbr_quiescent_state();
 	return 0;
 }
@@ -884,16 +896,546 @@ static void test_link_down(void **state)
 	assert_int_equal(tt_master_counters(N.m)->workers_dead, 2);
 }
 
+/* ---- fresh discriminators ---- */
+
+/* The last heartbeat each way that went on the wire (copies; nothing dropped). */
+static struct dgram hb_m2w, hb_w2m;
+/* Drop the master's heartbeats to worker 0 (keep_hb still records them). */
+static bool drop_m2w_hb;
+
+static bool keep_hb(struct net *n, const struct dgram *d)
+{
+	(void)n;
+	if (d->meta.dst_port != TT_BFD_UDP_PORT)
+		return false;
+	if (d->src < 0 && d->meta.dst_ip == WORKER_IP(0)) {
+		if (drop_m2w_hb)
+			return true;
+		hb_m2w = *d;
+	} else if (d->src == 0) {
+		hb_w2m = *d;
+	}
+	return false;
+}
+
+/* Hand a datagram to its destination now, as the network would. */
+static int replay(const struct dgram *d, size_t len)
+{
+	if (d->meta.dst_ip == MASTER_IP)
+		return tt_master_rx(N.m, &d->meta, d->buf, len, N.now);
+	return tt_worker_rx(N.w[0], &d->meta, d->buf, len, N.now);
+}
+
+static uint32_t your_disc_of(const struct dgram *d)
+{
+	struct tt_bfd_ctrl p;
+
+	assert_int_equal(tt_bfd_parse(d->buf, d->len, &p), TT_BFD_RX_OK);
+	return p.your_disc;
+}
+
+/*
+ * Every new heartbeat session gets a fresh discriminator (RFC 5880 §6.8.6,
+ * §6.8.1): the worker's at its REJOIN, the master's when it reconnects the
+ * session after WORKER_DEAD. Demultiplexing still works (by Your
+ * Discriminator, and by source address while it is 0), for the other worker
+ * too, and packets captured before the re-join select no session any more.
+ */
+static void test_fresh_discriminators(void **state)
+{
+	struct tt_master_peer_info pi;
+	struct dgram old_m2w, old_w2m;
+	uint32_t m1, w1, m2, w2;
+	uint64_t wns, mns;
+
+	(void)state;
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	N.filter = keep_hb;
+	bring_up();
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	m1 = pi.hb_local_disc;
+	w1 = tt_worker_local_disc(N.w[0]);
+	assert_int_equal(m1, 0x4d000001u);
+	assert_int_equal(w1, 0x57000001u);
+	assert_int_equal(tt_hb_remote_disc(tt_worker_hb(N.w[0])), m1);
+	assert_int_equal(tt_hb_remote_disc(tt_master_hb(N.m, 0)), w1);
+	old_m2w = hb_m2w;
+	old_w2m = hb_w2m;
+	assert_int_equal(your_disc_of(&old_m2w), w1);
+	assert_int_equal(your_disc_of(&old_w2m), m1);
+
+	/* A re-join: cut, fence, WORKER_DEAD, restore, LIVE under epoch 2. */
+	assert_int_equal(tt_worker_cut(N.w[0], 1, N.now), 0);
+	advance(&N, MS(12));
+	assert_int_equal(tt_master_counters(N.m)->workers_dead, 1);
+	assert_int_equal(tt_worker_restore(N.w[0], 1, N.now), 0);
+	advance(&N, MS(60));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+	m2 = pi.hb_local_disc;
+	w2 = tt_worker_local_disc(N.w[0]);
+	assert_true(m2 != 0 && m2 != m1);
+	assert_true(w2 != 0 && w2 != w1);
+	/* Two workers: the two low bits name the peer (index + 1). */
+	assert_int_equal(m2 & 3u, 1);
+	assert_int_equal(tt_hb_state(tt_master_hb(N.m, 0)), TT_HB_S_UP);
+	assert_int_equal(tt_hb_remote_disc(tt_worker_hb(N.w[0])), m2);
+	assert_int_equal(tt_hb_remote_disc(tt_master_hb(N.m, 0)), w2);
+	/* The other worker's session went on undisturbed. */
+	assert_int_equal(tt_master_peer(N.m, 1, &pi), 0);
+	assert_int_equal(pi.hb_local_disc, 0x4d000002u);
+	assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+	assert_int_equal(tt_worker_counters(N.w[1])->fences, 0);
+
+	/* Replays of the packets captured before: no session. */
+	wns = tt_worker_counters(N.w[0])->hb_rx.by_reason[TT_BFD_RX_NO_SESSION];
+	mns = tt_master_counters(N.m)->hb_rx.by_reason[TT_BFD_RX_NO_SESSION];
+	assert_int_equal(replay(&old_m2w, old_m2w.len), -ENOENT);
+	assert_int_equal(replay(&old_w2m, old_w2m.len), -ENOENT);
+	assert_int_equal(tt_worker_counters(N.w[0])->hb_rx.by_reason[TT_BFD_RX_NO_SESSION],
+			 wns + 1);
+	assert_int_equal(tt_master_counters(N.m)->hb_rx.by_reason[TT_BFD_RX_NO_SESSION], mns + 1);
+	assert_int_equal(tt_hb_counters(tt_worker_hb(N.w[0]))->rx.by_reason[TT_BFD_RX_NO_SESSION],
+			 1);
+	advance(&N, MS(20));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 1);
+	assert_int_equal(tt_master_counters(N.m)->step_errors, 0);
+	assert_int_equal(tt_worker_counters(N.w[0])->step_errors, 0);
+}
+
+/* ---- authentication ---- */
+
+static struct tt_crypto_openssl *crypto;
+
+static const char KEYS_A[] =
+	"bfd 1 meticulous-sha1 8f14e45fceea167a5a36dedd4bea2543\n"
+	"dc 1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+/* The same key ids with other secrets. */
+static const char KEYS_B[] =
+	"bfd 1 meticulous-sha1 0123456789abcdef0123456789abcdef\n"
+	"dc 1 ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+static const char KEYS_KEYED[] =
+	"bfd 7 sha1 c9f0f895fb98ab9159f51fd0297e236d\n"
+	"dc 3 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\n";
+
+static struct tt_auth_keyring ring_a, ring_b, ring_keyed;
+
+static void parse_keys(struct tt_auth_keyring *kr, const char *text)
+{
+	char err[TT_KEYFILE_ERR_MAX];
+
+	assert_int_equal(tt_keyfile_parse("test", text, strlen(text), kr, err, sizeof(err)), 0);
+}
+
+static void use_auth(const struct tt_auth_keyring *mk, const struct tt_auth_keyring *wk,
+		     uint8_t type, bool mac)
+{
+	const struct tt_auth_crypto_ops *ops = tt_crypto_openssl_ops(crypto);
+
+	if (mk != NULL)
+		m_auth = (struct tt_master_auth_config){mk, ops, type, mac};
+	if (wk != NULL)
+		w_auth = (struct tt_worker_auth_config){wk, ops, type, mac};
+}
+
+static void assert_no_auth_rejects(const uint64_t *hb, const uint64_t *dc)
+{
+	for (unsigned int r = 1; r < TT_AUTH_BFD_REJECT_MAX; r++)
+		assert_int_equal(hb[r], 0);
+	for (unsigned int r = 1; r < TT_AUTH_DC_REJECT_MAX; r++)
+		assert_int_equal(dc[r], 0);
+}
+
+/* Same key ring at both ends: Up, tasks end to end, every packet signed and accepted. */
+static void auth_end_to_end(const struct tt_auth_keyring *kr, uint8_t type)
+{
+	static const uint8_t msg[] = "authenticated";
+	const struct tt_master_counters *mc;
+	const struct tt_worker_counters *wc;
+	uint64_t ids[20];
+
+	use_auth(kr, kr, type, true);
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(tt_master_submit(N.m, "echo", msg, sizeof(msg), N.now, &ids[i]),
+				 0);
+	advance(&N, MS(20));
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(task(ids[i]).state, TT_SCHED_S_COMMITTED);
+	mc = tt_master_counters(N.m);
+	wc = tt_worker_counters(N.w[0]);
+	assert_true(mc->hb_auth[TT_AUTH_BFD_OK] > 0);
+	assert_true(mc->dc_auth[TT_AUTH_DC_OK] > 0);
+	assert_true(wc->hb_auth[TT_AUTH_BFD_OK] > 0);
+	assert_true(wc->dc_auth[TT_AUTH_DC_OK] > 0);
+	assert_no_auth_rejects(mc->hb_auth, mc->dc_auth);
+	assert_no_auth_rejects(wc->hb_auth, wc->dc_auth);
+	assert_int_equal(mc->auth_sign_failed, 0);
+	assert_int_equal(wc->auth_sign_failed, 0);
+	assert_int_equal(N.rx_err_master, 0);
+	assert_int_equal(N.rx_err_worker, 0);
+	/* Every heartbeat the worker accepted was one the master signed, and so on. */
+	assert_int_equal(tt_auth_bfd_counters(tt_worker_hb_auth(N.w[0]))->by_reason[0],
+			 wc->hb_auth[0]);
+	assert_true(tt_auth_bfd_counters(tt_master_hb_auth(N.m, 0))->signed_packets >=
+		    wc->hb_auth[0]);
+	assert_int_equal(tt_auth_bfd_xmit_seq(tt_master_hb_auth(N.m, 0)) - 1,
+			 tt_auth_bfd_rcv_seq(tt_worker_hb_auth(N.w[0])));
+	/* Incarnation 1 sends from (1 << 32) | 1. */
+	assert_true(tt_auth_dc_tx_seq(tt_master_dc_auth(N.m, 0, 0)) > (1ull << 32 | 1u));
+	assert_true(tt_auth_dc_tx_seq(tt_worker_dc_auth(N.w[0], 1)) < 2ull << 32);
+	assert_null(tt_master_dc_auth(N.m, 0, K));
+	assert_null(tt_master_hb_auth(N.m, 7));
+
+	/* A re-join under authentication: sequence numbers go on, MAC from epoch 2. */
+	assert_int_equal(tt_worker_cut(N.w[0], 1, N.now), 0);
+	advance(&N, MS(12));
+	assert_int_equal(tt_worker_restore(N.w[0], 1, N.now), 0);
+	advance(&N, MS(60));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_true(tt_auth_dc_tx_seq(tt_master_dc_auth(N.m, 0, 0)) > (2ull << 32 | 1u));
+	assert_true(tt_auth_dc_tx_seq(tt_worker_dc_auth(N.w[0], 0)) > (2ull << 32 | 1u));
+	{
+		uint64_t id = submit_spin(100);
+
+		assert_int_equal(task(id).worker, 0);
+		advance(&N, MS(5));
+		assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
+	}
+	assert_int_equal(mc->auth_sign_failed, 0);
+	assert_int_equal(wc->auth_sign_failed, 0);
+	assert_int_equal(mc->hb_auth[TT_AUTH_BFD_BAD_DIGEST], 0);
+	assert_int_equal(wc->hb_auth[TT_AUTH_BFD_BAD_DIGEST], 0);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_BAD_TAG], 0);
+	assert_int_equal(wc->dc_auth[TT_AUTH_DC_BAD_TAG], 0);
+	assert_int_equal(mc->step_errors, 0);
+	assert_int_equal(wc->step_errors, 0);
+	assert_int_equal(wc->stalls, 0);
+}
+
+static void test_auth_meticulous_end_to_end(void **state)
+{
+	(void)state;
+	auth_end_to_end(&ring_a, TT_BFD_AUTH_METICULOUS_KEYED_SHA1);
+}
+
+static void test_auth_keyed_end_to_end(void **state)
+{
+	(void)state;
+	auth_end_to_end(&ring_keyed, TT_BFD_AUTH_KEYED_SHA1);
+}
+
+/* A worker with another key never comes Up; every packet is refused and counted. */
+static void test_auth_wrong_key(void **state)
+{
+	const struct tt_master_counters *mc;
+	const struct tt_worker_counters *wc;
+	struct tt_master_peer_info pi;
+
+	(void)state;
+	use_auth(&ring_a, &ring_b, TT_BFD_AUTH_METICULOUS_KEYED_SHA1, true);
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	advance(&N, MS(100));
+	mc = tt_master_counters(N.m);
+	wc = tt_worker_counters(N.w[0]);
+	assert_int_equal(tt_hb_state(tt_master_hb(N.m, 0)), TT_HB_S_DOWN);
+	assert_int_equal(tt_hb_state(tt_worker_hb(N.w[0])), TT_HB_S_DOWN);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_JOINING);
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_int_equal(pi.epoch, 0);
+	assert_true(mc->hb_auth[TT_AUTH_BFD_BAD_DIGEST] > 50);
+	assert_true(wc->hb_auth[TT_AUTH_BFD_BAD_DIGEST] > 50);
+	assert_int_equal(mc->hb_auth[TT_AUTH_BFD_OK], 0);
+	assert_int_equal(wc->hb_auth[TT_AUTH_BFD_OK], 0);
+	assert_int_equal(mc->hb_rx.by_reason[TT_BFD_RX_AUTH_FAILED],
+			 mc->hb_auth[TT_AUTH_BFD_BAD_DIGEST]);
+	assert_int_equal(wc->hb_rx.by_reason[TT_BFD_RX_AUTH_FAILED],
+			 wc->hb_auth[TT_AUTH_BFD_BAD_DIGEST]);
+	/* Never stepped: the sessions saw no packet, only the counted rejects. */
+	assert_int_equal(tt_hb_counters(tt_master_hb(N.m, 0))->rx_packets, 0);
+	assert_int_equal(tt_hb_counters(tt_worker_hb(N.w[0]))->rx.by_reason[TT_BFD_RX_AUTH_FAILED],
+			 wc->hb_auth[TT_AUTH_BFD_BAD_DIGEST]);
+	assert_int_equal(tt_hb_remote_disc(tt_master_hb(N.m, 0)), 0);
+	/* No channel was ever opened. */
+	assert_int_equal(mc->dc_parse.by_reason[TT_DCW_RX_OK], 0);
+	assert_int_equal(wc->dc_parse.by_reason[TT_DCW_RX_OK], 0);
+}
+
+/*
+ * Authentication at the master only: the worker's unsigned heartbeats are
+ * refused (RFC 5880 §6.7.4: no section), the master's signed ones by the
+ * worker's session (§6.8.6: A bit set, no authentication configured).
+ */
+static void test_auth_one_side(void **state)
+{
+	(void)state;
+	use_auth(&ring_a, NULL, TT_BFD_AUTH_METICULOUS_KEYED_SHA1, true);
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	advance(&N, MS(30));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_JOINING);
+	assert_true(tt_master_counters(N.m)->hb_auth[TT_AUTH_BFD_NO_AUTH] > 10);
+	assert_int_equal(tt_master_counters(N.m)->hb_rx.by_reason[TT_BFD_RX_AUTH_MISSING],
+			 tt_master_counters(N.m)->hb_auth[TT_AUTH_BFD_NO_AUTH]);
+	assert_true(tt_hb_counters(tt_worker_hb(N.w[0]))->rx.by_reason[TT_BFD_RX_AUTH_UNEXPECTED] >
+		    10);
+	assert_null(tt_worker_hb_auth(N.w[0]));
+	assert_null(tt_worker_dc_auth(N.w[0], 0));
+}
+
+static void test_auth_config_refused(void **state)
+{
+	struct tt_master_config mc;
+	struct tt_worker_config wc;
+	char err[512];
+
+	(void)state;
+	memset(&N, 0, sizeof(N));
+	/* The ring's first bfd key is Meticulous: Keyed is not what it sends with. */
+	use_auth(&ring_a, &ring_a, TT_BFD_AUTH_KEYED_SHA1, true);
+	mc = master_cfg(1, 0, 0);
+	errno = 0;
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "bfd_type"));
+	wc = worker_cfg(0, 0, 0, TT_WORKER_FENCE_REJOIN);
+	assert_null(tt_worker_create(&wc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "bfd_type"));
+	/* MD5 is not offered. */
+	use_auth(&ring_a, &ring_a, TT_BFD_AUTH_KEYED_MD5, false);
+	mc = master_cfg(1, 0, 0);
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "Meticulous Keyed SHA1"));
+	/* Something enabled without a key ring. */
+	use_auth(&ring_a, &ring_a, 0, true);
+	m_auth.keys = NULL;
+	w_auth.keys = NULL;
+	mc = master_cfg(1, 0, 0);
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "key ring"));
+	wc = worker_cfg(0, 0, 0, TT_WORKER_FENCE_REJOIN);
+	assert_null(tt_worker_create(&wc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "key ring"));
+	memset(&m_auth, 0, sizeof(m_auth));
+	memset(&w_auth, 0, sizeof(w_auth));
+}
+
+/*
+ * Run until worker 0 fences after the master's heartbeats to it stop, while
+ * (if @p replays) a heartbeat the master sent before is replayed to it every
+ * 500 us for 10 ms. Returns the fence time; *expect is the last genuine
+ * heartbeat's arrival + T2, *n the replays made before the fence.
+ */
+static tt_ns_t fence_under_replay(bool auth, bool replays, tt_ns_t *expect, unsigned int *n)
+{
+	struct dgram captured;
+	tt_ns_t t2 = 0;
+
+	if (auth)
+		use_auth(&ring_a, &ring_a, TT_BFD_AUTH_METICULOUS_KEYED_SHA1, true);
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	N.filter = keep_hb;
+	drop_m2w_hb = false;
+	bring_up();
+	advance(&N, MS(5));
+	captured = hb_m2w;
+	t2 = tt_master_policy(N.m)->t2_ns;
+	drop_m2w_hb = true;
+	/* The last heartbeat let through arrives at its `at` (still queued, maybe). */
+	*expect = hb_m2w.at + t2;
+	*n = 0;
+	for (int i = 0; i < 20 && tt_worker_counters(N.w[0])->fences == 0; i++) {
+		advance(&N, US(500));
+		if (replays && tt_worker_counters(N.w[0])->fences == 0) {
+			replay(&captured, captured.len);
+			(*n)++;
+		}
+	}
+	advance(&N, MS(10));
+	drop_m2w_hb = false;
+	assert_true(tt_worker_counters(N.w[0])->fences >= 1);
+	return tt_fence_tl_at(tt_worker_timeline(N.w[0]),
+			      (uint32_t)tt_fence_tl_find(tt_worker_timeline(N.w[0]), 0,
+							 TT_FENCE_EV_FENCE, 0, UINT64_MAX))
+		->time_ns;
+}
+
+/*
+ * A heartbeat captured earlier and replayed does not keep a worker alive: the
+ * worker fences exactly when it would without the replays, T2 after the last
+ * genuine heartbeat (RFC 5880 §6.7.4 sequence check: a replay is refused and
+ * never steps the session). Without authentication the same replays do keep
+ * it Up (the control that shows the test can fail).
+ */
+static void test_auth_replayed_heartbeat(void **state)
+{
+	tt_ns_t quiet, replayed, plain, expect_q, expect_r, expect_p;
+	unsigned int n_q, n_r, n_p;
+	uint64_t refused;
+
+	(void)state;
+	quiet = fence_under_replay(true, false, &expect_q, &n_q);
+	teardown(NULL);
+	replayed = fence_under_replay(true, true, &expect_r, &n_r);
+	refused = tt_worker_counters(N.w[0])->hb_auth[TT_AUTH_BFD_SEQ_REPLAY];
+	teardown(NULL);
+	plain = fence_under_replay(false, true, &expect_p, &n_p);
+
+	assert_true(expect_q == expect_r);
+	assert_true(quiet == replayed);
+	/* At the detection deadline, up to the timer wheel's tick (512 ns here). */
+	assert_true(tt_time_reached(replayed, expect_r));
+	assert_true(tt_time_diff(replayed, expect_r) < 512);
+	assert_int_equal(n_q, 0);
+	assert_true(n_r >= 4);
+	assert_int_equal(refused, n_r);
+	/* Unauthenticated, the replays were taken for the master's: no fence until they stop. */
+	assert_true(tt_time_diff(plain, expect_p) > (int64_t)MS(5));
+}
+
+/* Overwrite the MAC trailer's sequence number (engine/dc_wire.h layout). */
+static void set_mac_seq(struct dgram *d, uint64_t seq)
+{
+	uint8_t *p = d->buf + d->len - TT_DCW_MAC_LEN;
+
+	for (int i = 7; i >= 0; i--, seq >>= 8)
+		p[i] = (uint8_t)seq;
+}
+
+static uint64_t mac_seq(const struct dgram *d)
+{
+	const uint8_t *p = d->buf + d->len - TT_DCW_MAC_LEN;
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Hold exactly one data-channel datagram of worker 0's (the filter of the next test). */
+static bool hold_one_w0(struct net *n, const struct dgram *d)
+{
+	if (n->nheld > 0 || d->src != 0 || d->meta.dst_port == TT_BFD_UDP_PORT)
+		return false;
+	n->held[n->nheld++] = *d;
+	return true;
+}
+
+/*
+ * Forged, replayed, truncated, unsigned and unknown-key data-channel
+ * datagrams are refused and counted by reason, before the channel (or the
+ * epoch checks) see them; the forged one (a genuine datagram with its MAC
+ * sequence number raised by 1000) does not move the replay window: the
+ * genuine datagram it was made from is still accepted after it. A forged
+ * heartbeat is refused too. The channels stay up and carry tasks.
+ */
+static void test_auth_forged_dc(void **state)
+{
+	const struct tt_master_counters *mc;
+	struct dgram g, f;
+	uint64_t ok, seq;
+	static const uint8_t msg[] = "still fine";
+	uint64_t id;
+
+	(void)state;
+	use_auth(&ring_a, &ring_a, TT_BFD_AUTH_METICULOUS_KEYED_SHA1, true);
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	N.filter = keep_hb;
+	bring_up();
+	N.filter = hold_one_w0;
+	for (int i = 0; i < 100 && N.nheld == 0; i++)
+		advance(&N, US(50));
+	N.filter = keep_hb;
+	assert_int_equal(N.nheld, 1);
+	g = N.held[0];
+	seq = mac_seq(&g);
+	assert_true(seq > (1ull << 32));
+	mc = tt_master_counters(N.m);
+	ok = mc->dc_auth[TT_AUTH_DC_OK];
+
+	/* Forged: the sequence number moved, the tag no longer matches. */
+	f = g;
+	set_mac_seq(&f, seq + 1000);
+	assert_int_equal(replay(&f, f.len), -EACCES);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_BAD_TAG], 1);
+	/* The window did not move: the genuine datagram still passes. */
+	assert_true(replay(&g, g.len) != -EACCES);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_OK], ok + 1);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_TOO_OLD], 0);
+	/* Replayed: refused before the tag is computed (RFC 4303 §3.4.3). */
+	assert_int_equal(replay(&g, g.len), -EACCES);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_REPLAY], 1);
+	/* Truncated: the parser refuses it (length is header + payload + trailer). */
+	assert_int_equal(replay(&g, g.len - 1), -EPROTO);
+	assert_int_equal(mc->dc_parse.by_reason[TT_DCW_RX_LENGTH], 1);
+	/* Unknown key id. */
+	f = g;
+	f.buf[3] = 99;
+	assert_int_equal(replay(&f, f.len), -EACCES);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_UNKNOWN_KEY], 1);
+	/* Unsigned: no MAC flag. */
+	{
+		struct tt_dcw_pkt d = {
+			.version = 1,
+			.type = TT_DCW_T_ACK,
+			.worker_id = 0,
+			.chan_idx = 0,
+			.window = 16,
+			.epoch = 1,
+		};
+
+		f = g;
+		f.len = tt_dcw_build(&d, f.buf, sizeof(f.buf));
+		assert_int_equal(replay(&f, f.len), -EPROTO);
+		assert_int_equal(mc->dc_parse.by_reason[TT_DCW_RX_MAC_MISSING], 1);
+	}
+	/* A forged heartbeat: the next sequence number (RFC 5880 §4.4: at offset
+	 * 24 + 4), the digest of an older packet. */
+	f = hb_m2w;
+	seq = tt_auth_bfd_rcv_seq(tt_worker_hb_auth(N.w[0])) + 1u;
+	for (int i = 3; i >= 0; i--, seq >>= 8)
+		f.buf[TT_BFD_HDR_LEN + 4 + i] = (uint8_t)seq;
+	assert_int_equal(replay(&f, f.len), -EACCES);
+	assert_int_equal(tt_worker_counters(N.w[0])->hb_auth[TT_AUTH_BFD_BAD_DIGEST], 1);
+	assert_int_equal(tt_worker_counters(N.w[0])->hb_auth[TT_AUTH_BFD_SEQ_REPLAY], 0);
+	/* The packet it was made from, as it was: a replay. */
+	assert_int_equal(replay(&hb_m2w, hb_m2w.len), -EACCES);
+	assert_int_equal(tt_worker_counters(N.w[0])->hb_auth[TT_AUTH_BFD_SEQ_REPLAY], 1);
+
+	assert_int_equal(tt_master_submit(N.m, "echo", msg, sizeof(msg), N.now, &id), 0);
+	advance(&N, MS(20));
+	assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 0);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_BAD_TAG], 1);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_TOO_OLD], 0);
+	assert_int_equal(mc->dc_auth[TT_AUTH_DC_REPLAY], 1);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
 	urcu_qsbr_register_thread();
+	crypto = tt_crypto_openssl_create();
+	if (crypto == NULL)
+		return -1;
+	parse_keys(&ring_a, KEYS_A);
+	parse_keys(&ring_b, KEYS_B);
+	parse_keys(&ring_keyed, KEYS_KEYED);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
+	tt_crypto_openssl_destroy(crypto);
+	tt_auth_keyring_wipe(&ring_a);
+	tt_auth_keyring_wipe(&ring_b);
+	tt_auth_keyring_wipe(&ring_keyed);
 	urcu_qsbr_unregister_thread();
 	return 0;
 }
@@ -915,6 +1457,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_rx_checks, teardown),
 		cmocka_unit_test_teardown(test_new_epoch_refused_while_live, teardown),
 		cmocka_unit_test_teardown(test_link_down, teardown),
+		cmocka_unit_test_teardown(test_fresh_discriminators, teardown),
+		cmocka_unit_test_teardown(test_auth_meticulous_end_to_end, teardown),
+		cmocka_unit_test_teardown(test_auth_keyed_end_to_end, teardown),
+		cmocka_unit_test_teardown(test_auth_wrong_key, teardown),
+		cmocka_unit_test_teardown(test_auth_one_side, teardown),
+		cmocka_unit_test_teardown(test_auth_config_refused, teardown),
+		cmocka_unit_test_teardown(test_auth_replayed_heartbeat, teardown),
+		cmocka_unit_test_teardown(test_auth_forged_dc, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -216,6 +216,26 @@ static void dc_cfg(struct tt_dc_config *dc)
 
 /* Tests may stretch the workers' probe timeout (0: the default above). */
 static tt_ns_t wprobe_timeout_ns;
+/* Tests may change the Detect Mults of both ends (0: the defaults above). */
+static uint8_t master_mult, worker_mult;
+
+static struct tt_hb_timers master_t(void)
+{
+	struct tt_hb_timers t = MASTER_T;
+
+	if (master_mult != 0)
+		t.detect_mult = master_mult;
+	return t;
+}
+
+static struct tt_hb_timers worker_t(void)
+{
+	struct tt_hb_timers t = WORKER_T;
+
+	if (worker_mult != 0)
+		t.detect_mult = worker_mult;
+	return t;
+}
 
 static struct tt_worker_config worker_cfg(int i, uint16_t hb_lcore, uint16_t dc_lcore,
 					  enum tt_worker_fence_action action)
@@ -228,8 +248,8 @@ static struct tt_worker_config worker_cfg(int i, uint16_t hb_lcore, uint16_t dc_
 		.hb_src_port = 50000,
 		.dc_port_base = DC_BASE,
 		.n_chan = K,
-		.worker_timers = WORKER_T,
-		.master_timers = MASTER_T,
+		.worker_timers = worker_t(),
+		.master_timers = master_t(),
 		.d_max_ns = US(50),
 		.granularity_ns = US(1),
 		.slow_tx_us = 1000,
@@ -262,8 +282,8 @@ static struct tt_master_config master_cfg(int nw, uint16_t hb_lcore, uint16_t dc
 		.n_chan = K,
 		.n_workers = (uint32_t)nw,
 		.workers = peers,
-		.master_timers = MASTER_T,
-		.worker_timers = WORKER_T,
+		.master_timers = master_t(),
+		.worker_timers = worker_t(),
 		.d_max_ns = US(50),
 		.granularity_ns = US(1),
 		.slow_tx_us = 1000,
@@ -318,6 +338,8 @@ static int teardown(void **state)
 	memset(N.w, 0, sizeof(N.w));
 	N.m = NULL;
 	wprobe_timeout_ns = 0;
+	master_mult = 0;
+	worker_mult = 0;
 	urcu_qsbr_quiescent_state();
 	return 0;
 }
@@ -580,6 +602,7 @@ static void test_pause_longer_than_t1(void **state)
 	assert_int_equal(fence->aux, 1);
 	assert_null(tl_first(tt_worker_timeline(N.w[0]), TT_FENCE_EV_TASK_RESULT, 0, id));
 	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, 0);
+	assert_int_equal(tt_worker_counters(N.w[0])->stalls, 1);
 	advance(&N, MS(40));
 	assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
 	assert_int_equal(task(id).worker, 1);
@@ -732,6 +755,214 @@ static void test_cut_persists(void **state)
 	}
 }
 
+/*
+ * A pause shorter than T2 while the master goes silent (the simulation's
+ * regression seed 15737). T2 = 5 x 1 ms, T1 = 7 x 1 ms: safe. Worker 0 is
+ * stopped with a 20 ms task right after a heartbeat; 1.2 ms later an
+ * operator cut at the master silences the master's heartbeat; the worker
+ * resumes after 4 ms. The master's heartbeats sent before the cut wait in
+ * the worker's ring. Read at the resume they would restart T2 from there
+ * (fence 9 ms after the pause), after the master's WORKER_DEAD (7 ms: T1
+ * after the worker's last heartbeat) gives the task to worker 1. The worker
+ * sees it was called later than the deadline it asked for, drops them and
+ * fences T2 after its last timely heartbeat, before WORKER_DEAD.
+ */
+static void test_stall_drops_heartbeats(void **state)
+{
+	const struct tt_fence_event *fence, *dead, *resched;
+	const struct tt_worker_counters *wc;
+	uint64_t id;
+	tt_ns_t paused_at, resumed_at;
+	int hbs = 0;
+
+	(void)state;
+	master_mult = 5;
+	worker_mult = 7;
+	net_up(2, false, false, TT_WORKER_FENCE_REJOIN);
+	bring_up();
+	id = submit_spin(20000);
+	advance(&N, US(100));
+	assert_int_equal(task(id).worker, 0);
+	wc = tt_worker_counters(N.w[0]);
+	assert_int_equal(wc->stalls, 0);
+	/* Stop it right after a heartbeat: its T2 runs out 5 ms later. */
+	{
+		uint64_t ok = wc->hb_rx.by_reason[TT_BFD_RX_OK];
+
+		for (int k = 0; k < 200 && wc->hb_rx.by_reason[TT_BFD_RX_OK] == ok; k++)
+			advance(&N, US(10));
+		assert_true(wc->hb_rx.by_reason[TT_BFD_RX_OK] > ok);
+	}
+	paused_at = N.now;
+	N.paused[0] = true;
+	advance(&N, US(1200));
+	assert_int_equal(tt_master_cut(N.m, 0, 0, N.now), 0);
+	advance(&N, US(2800));
+	for (int k = 0; k < N.nbacklog[0]; k++)
+		hbs += N.backlog[0][k].meta.dst_port == TT_BFD_UDP_PORT;
+	assert_true(hbs >= 1);
+	resumed_at = N.now;
+	/* The ring is read oldest first: the heartbeats before the cut's RESET. */
+	N.paused[0] = false;
+	for (int k = 0; k < N.nbacklog[0]; k++)
+		tt_worker_rx(N.w[0], &N.backlog[0][k].meta, N.backlog[0][k].buf,
+			     N.backlog[0][k].len, N.now);
+	N.nbacklog[0] = 0;
+	assert_int_equal(wc->stalls, 1);
+	assert_int_equal(wc->hb_rx_after_stall, (uint64_t)hbs);
+	assert_int_equal(wc->fences, 0); /* T2 has not run out yet */
+	advance(&N, MS(20));
+	fence = tl_first(tt_worker_timeline(N.w[0]), TT_FENCE_EV_FENCE, 0, UINT64_MAX);
+	dead = tl_first(tt_master_timeline(N.m), TT_FENCE_EV_WORKER_DEAD, 0, UINT64_MAX);
+	resched = tl_first(tt_master_timeline(N.m), TT_FENCE_EV_RESCHEDULE, UINT32_MAX, id);
+	assert_non_null(fence);
+	assert_non_null(dead);
+	assert_non_null(resched);
+	assert_true(tt_time_before(fence->time_ns, dead->time_ns));
+	assert_true(tt_time_before(fence->time_ns, resched->time_ns));
+	/* Within T2 of the last heartbeat before the pause, not of the resume. */
+	assert_true(tt_time_before(fence->time_ns, paused_at + tt_worker_policy(N.w[0])->t2_ns));
+	assert_true(tt_time_before(fence->time_ns, resumed_at + US(1100)));
+	assert_int_equal(task(id).worker, 1);
+	/* Later passes are timely again: nothing more is dropped. */
+	assert_int_equal(wc->stalls, 1);
+	assert_int_equal(wc->hb_rx_after_stall, (uint64_t)hbs);
+}
+
+static bool drop_dc(struct net *n, const struct dgram *d)
+{
+	(void)n;
+	return d->meta.dst_port != TT_BFD_UDP_PORT && d->meta.src_port != 50000;
+}
+
+/*
+ * The re-join loop. Heartbeat interval 20 ms: T2 = 5 x 20 ms, T1 = 12 x
+ * 20 ms. The channels' own settings give up a CONNECT after 1 + 2 + ... + 64
+ * = 127 ms (rto 1 ms doubling, max_retx 6). The master's probe timeout is
+ * long, so a cut of the data channels on the wire does not disconnect its
+ * heartbeat: the worker's channels go down, the worker fences at T2 and
+ * re-joins, and its new heartbeat session comes Up while the master still
+ * waits for WORKER_DEAD of the old incarnation (up to T2 + d_max + g after
+ * its last alive packet) and refuses the new epoch's CONNECTs. With a 127 ms
+ * CONNECT the channel went down, the worker fenced again and the next epoch
+ * met the same refusal: it cycled for as long as the test ran (23 fences in
+ * 5 s). With the CONNECT budget of T1 + d_max (worker.h "Re-joining") the
+ * channels keep connecting until the master accepts: one fence, one re-join.
+ */
+static void test_rejoin_no_cycling(void **state)
+{
+	struct tt_master_config mc;
+	struct tt_worker_config wc;
+	const struct tt_fence_event *rejoin, *live;
+	struct tt_master_peer_info pi;
+	struct tt_fence_tl *wt;
+	char err[512];
+	int64_t i;
+
+	(void)state;
+	memset(&N, 0, sizeof(N));
+	N.now = MS(1);
+	N.delay = US(20);
+	N.nw = 1;
+	for (int k = 0; k <= MAX_W; k++)
+		N.ports[k] = (struct port){&N, k - 1};
+	mc = master_cfg(1, 0, 0);
+	mc.master_timers = (struct tt_hb_timers){20000, 20000, 5};
+	mc.worker_timers = (struct tt_hb_timers){20000, 20000, 12};
+	mc.slow_tx_us = 20000;
+	mc.dc.rto_init_ns = MS(1);
+	mc.dc.rto_min_ns = MS(1);
+	mc.dc.rto_max_ns = MS(64);
+	mc.dc.max_retx = 6;
+	mc.dc.probe_interval_ns = MS(20);
+	mc.dc.probe_timeout_ns = MS(1000);
+	mc.io.ctx = &N.ports[0];
+	N.m = tt_master_create(&mc, N.now, err, sizeof(err));
+	assert_non_null(N.m);
+	wc = worker_cfg(0, 0, 0, TT_WORKER_FENCE_REJOIN);
+	wc.master_timers = mc.master_timers;
+	wc.worker_timers = mc.worker_timers;
+	wc.slow_tx_us = 20000;
+	wc.dc = mc.dc;
+	wc.dc.probe_timeout_ns = MS(60);
+	N.w[0] = tt_worker_create(&wc, N.now, err, sizeof(err));
+	assert_non_null(N.w[0]);
+	assert_true(tt_worker_policy(N.w[0])->t1_ns == MS(240));
+	/* The last CONNECT at 1 + 2 + 4 + ... + 64 + 64 + 64 = 255 ms >= T1 + d_max. */
+	assert_int_equal(tt_worker_dc_max_retx(N.w[0]), 9);
+
+	advance(&N, MS(500));
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	N.filter = drop_dc;
+	advance(&N, MS(130));
+	N.filter = NULL;
+	advance(&N, MS(5000));
+
+	assert_int_equal(tt_worker_counters(N.w[0])->fences, 1);
+	assert_int_equal(tt_worker_counters(N.w[0])->rejoins, 1);
+	assert_int_equal(tt_worker_counters(N.w[0])->lives, 2);
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_master_counters(N.m)->workers_dead, 1);
+	assert_int_equal(tt_master_counters(N.m)->rejoins, 1);
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+	assert_int_equal(pi.epoch, 2);
+	/* The master did refuse the new epoch for a while... */
+	assert_true(tt_master_counters(N.m)->connect_refused > 0);
+	/* ...longer than the channels' own 127 ms CONNECT would have lasted. */
+	wt = tt_worker_timeline(N.w[0]);
+	rejoin = tl_first(wt, TT_FENCE_EV_REJOIN, 0, UINT64_MAX);
+	assert_non_null(rejoin);
+	i = tt_fence_tl_find(wt, 0, TT_FENCE_EV_HB_UP, 0, UINT64_MAX);
+	assert_true(i >= 0);
+	i = tt_fence_tl_find(wt, (uint32_t)i + 1, TT_FENCE_EV_HB_UP, 0, UINT64_MAX);
+	assert_true(i >= 0);
+	live = tl_first(wt, TT_FENCE_EV_LIVE, 0, UINT64_MAX);
+	assert_non_null(live);
+	i = tt_fence_tl_find(wt, (uint32_t)(live - tt_fence_tl_at(wt, 0)) + 1, TT_FENCE_EV_LIVE, 0,
+			     UINT64_MAX);
+	assert_true(i >= 0);
+	assert_int_equal(tt_fence_tl_at(wt, (uint32_t)i)->epoch, 2);
+	assert_true(tt_time_diff(tt_fence_tl_at(wt, (uint32_t)i)->time_ns, rejoin->time_ns) >
+		    (int64_t)MS(127));
+	assert_null(tl_first(wt, TT_FENCE_EV_REJOIN, 0, 3));
+	assert_int_equal(tt_worker_counters(N.w[0])->step_errors, 0);
+	/* Called at every deadline it asked for: never taken for stopped. */
+	assert_int_equal(tt_worker_counters(N.w[0])->stalls, 0);
+}
+
+/* A CONNECT budget the channel settings cannot reach is refused at create. */
+static void test_connect_budget_refused(void **state)
+{
+	struct tt_worker_config wc;
+	char err[512];
+
+	(void)state;
+	memset(&N, 0, sizeof(N));
+	wc = worker_cfg(0, 0, 0, TT_WORKER_FENCE_REJOIN);
+	/* 255 retransmissions of at most 20 us cannot span T1 + d_max = 6.05 ms. */
+	wc.dc.rto_min_ns = US(10);
+	wc.dc.rto_init_ns = US(10);
+	wc.dc.rto_max_ns = US(20);
+	wc.dc.granularity_ns = US(10);
+	errno = 0;
+	assert_null(tt_worker_create(&wc, 0, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "rto_max_ns"));
+	assert_non_null(strstr(err, "CONNECT"));
+	/* The default test settings: 1 + 2 + 4 = 7 ms >= 6.05 ms; max_retx 4 stays. */
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	assert_int_equal(tt_worker_dc_max_retx(N.w[0]), 4);
+	tt_worker_destroy(N.w[0]);
+	/* T1 = 12 ms: 1 + 2 + 4 + 4 = 11 ms is not enough, a fifth reaches 15 ms. */
+	worker_mult = 12;
+	wc = worker_cfg(0, 0, 0, TT_WORKER_FENCE_REJOIN);
+	N.w[0] = tt_worker_create(&wc, N.now, err, sizeof(err));
+	assert_non_null(N.w[0]);
+	assert_int_equal(tt_worker_dc_max_retx(N.w[0]), 5);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -758,6 +989,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_set_timers, teardown),
 		cmocka_unit_test_teardown(test_rx_checks, teardown),
 		cmocka_unit_test_teardown(test_cut_persists, teardown),
+		cmocka_unit_test_teardown(test_stall_drops_heartbeats, teardown),
+		cmocka_unit_test_teardown(test_rejoin_no_cycling, teardown),
+		cmocka_unit_test_teardown(test_connect_budget_refused, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
