@@ -24,6 +24,11 @@ struct ns_node {
 	struct tt_netsim_node_ops ops;
 	void *ctx;
 	tt_ns_t tick_ns;
+	bool paused;
+	/* receive ring while paused: a FIFO of pool slots linked through ns_slot.next */
+	uint32_t ring_head;
+	uint32_t ring_tail;
+	uint32_t ring_len;
 };
 
 struct ns_link {
@@ -43,6 +48,8 @@ struct ns_fault {
 struct ns_slot {
 	uint32_t link;
 	uint32_t len;
+	uint32_t next; /* next slot in a paused node's ring */
+	bool ringed;   /* taken off the wire into a receive ring: cuts no longer apply */
 };
 
 struct ns_key {
@@ -341,7 +348,7 @@ static void rearm(struct tt_netsim *sim, uint32_t node, bool just_ticked)
 	uint32_t id = id_wake(sim, node);
 	tt_ns_t d;
 
-	if (n->ops.next_deadline == NULL) {
+	if (n->ops.next_deadline == NULL || n->paused) {
 		heap_remove(sim, id);
 		return;
 	}
@@ -388,6 +395,12 @@ int tt_netsim_node_rearm(struct tt_netsim *sim, uint32_t node)
 
 /* ---- links --------------------------------------------------------------------------------- */
 
+static bool params_valid(const struct tt_netsim_link_params *p)
+{
+	return p != NULL && p->loss_ppm <= TT_NETSIM_PPM && p->dup_ppm <= TT_NETSIM_PPM &&
+	       p->reorder_ppm <= TT_NETSIM_PPM && (p->reorder_ppm == 0 || p->reorder_ns > 0);
+}
+
 int tt_netsim_add_link(struct tt_netsim *sim, uint32_t from, uint32_t to,
 		       const struct tt_netsim_link_params *params)
 {
@@ -396,8 +409,7 @@ int tt_netsim_add_link(struct tt_netsim *sim, uint32_t from, uint32_t to,
 
 	if (sim == NULL || p == NULL || from >= sim->n_nodes || to >= sim->n_nodes)
 		return -EINVAL;
-	if (p->loss_ppm > TT_NETSIM_PPM || p->dup_ppm > TT_NETSIM_PPM ||
-	    p->reorder_ppm > TT_NETSIM_PPM || (p->reorder_ppm > 0 && p->reorder_ns == 0))
+	if (!params_valid(p))
 		return -EINVAL;
 	if (sim->n_links == sim->lim.max_links)
 		return -ENOSPC;
@@ -409,6 +421,34 @@ int tt_netsim_add_link(struct tt_netsim *sim, uint32_t from, uint32_t to,
 bool tt_netsim_link_is_cut(const struct tt_netsim *sim, uint32_t link)
 {
 	return link < sim->n_links && sim->links[link].cut;
+}
+
+bool tt_netsim_node_is_paused(const struct tt_netsim *sim, uint32_t node)
+{
+	return node < sim->n_nodes && sim->nodes[node].paused;
+}
+
+uint32_t tt_netsim_node_held(const struct tt_netsim *sim, uint32_t node)
+{
+	return node < sim->n_nodes ? sim->nodes[node].ring_len : 0;
+}
+
+int tt_netsim_set_link_params(struct tt_netsim *sim, uint32_t link,
+			      const struct tt_netsim_link_params *params)
+{
+	if (sim == NULL || link >= sim->n_links || !params_valid(params))
+		return -EINVAL;
+	sim->links[link].p = *params;
+	return 0;
+}
+
+int tt_netsim_link_params(const struct tt_netsim *sim, uint32_t link,
+			  struct tt_netsim_link_params *out)
+{
+	if (sim == NULL || out == NULL || link >= sim->n_links)
+		return -EINVAL;
+	*out = sim->links[link].p;
+	return 0;
 }
 
 int tt_netsim_link_stats(const struct tt_netsim *sim, uint32_t link,
@@ -433,7 +473,7 @@ static int send_copy(struct tt_netsim *sim, uint32_t link, const uint8_t *bytes,
 		return 0;
 	}
 	slot = sim->free_slots[--sim->n_free];
-	sim->slots[slot] = (struct ns_slot){.link = link, .len = (uint32_t)len};
+	sim->slots[slot] = (struct ns_slot){.link = link, .len = (uint32_t)len, .next = NOT_QUEUED};
 	memcpy(sim->pool + (size_t)slot * sim->lim.slot_bytes, bytes, len);
 
 	if (l->p.jitter_ns > 0)
@@ -483,12 +523,47 @@ int tt_netsim_send(struct tt_netsim *sim, uint32_t link, const uint8_t *bytes, s
 
 /* ---- faults -------------------------------------------------------------------------------- */
 
+static bool fault_on_node(enum tt_netsim_fault_kind kind)
+{
+	return kind == TT_NETSIM_FAULT_NODE_PAUSE || kind == TT_NETSIM_FAULT_NODE_RESUME;
+}
+
+/* SIGSTOP: no more wake-ups; deliveries go to the ring from now on (tt_netsim_step). */
+static void node_pause(struct tt_netsim *sim, uint32_t node)
+{
+	sim->nodes[node].paused = true;
+	heap_remove(sim, id_wake(sim, node));
+}
+
+/*
+ * SIGCONT: the ring's packets are queued for delivery at now, oldest first, and the node's
+ * wake-up after them, so that the resumed node reads its RX burst before its timers run (the
+ * lcore loop's order: RX, then timers).
+ */
+static void node_resume(struct tt_netsim *sim, uint32_t node)
+{
+	struct ns_node *n = &sim->nodes[node];
+
+	if (!n->paused)
+		return;
+	n->paused = false;
+	while (n->ring_len > 0) {
+		uint32_t slot = n->ring_head;
+
+		n->ring_head = sim->slots[slot].next;
+		n->ring_len--;
+		heap_put(sim, slot, sim->now);
+	}
+	rearm(sim, node, false);
+}
+
 int tt_netsim_schedule_fault(struct tt_netsim *sim, tt_ns_t at_ns, enum tt_netsim_fault_kind kind,
 			     uint32_t target)
 {
 	uint32_t f;
 
-	if (sim == NULL || (unsigned int)kind >= TT_NETSIM_FAULT_MAX || target >= sim->n_links ||
+	if (sim == NULL || (unsigned int)kind >= TT_NETSIM_FAULT_MAX ||
+	    target >= (fault_on_node(kind) ? sim->n_nodes : sim->n_links) ||
 	    tt_time_before(at_ns, sim->now))
 		return -EINVAL;
 	if (sim->n_faults == sim->lim.max_faults)
@@ -508,6 +583,12 @@ static void apply_fault(struct tt_netsim *sim, const struct ns_fault *f)
 	case TT_NETSIM_FAULT_LINK_RESTORE:
 		sim->links[f->target].cut = false;
 		break;
+	case TT_NETSIM_FAULT_NODE_PAUSE:
+		node_pause(sim, f->target);
+		break;
+	case TT_NETSIM_FAULT_NODE_RESUME:
+		node_resume(sim, f->target);
+		break;
 	case TT_NETSIM_FAULT_MAX:
 		break;
 	}
@@ -516,8 +597,36 @@ static void apply_fault(struct tt_netsim *sim, const struct ns_fault *f)
 /* ---- running ------------------------------------------------------------------------------- */
 
 /*
+ * A copy reached a paused node: keep it in the node's ring if there is room (the slot stays
+ * taken), else drop it. @return true if kept.
+ */
+static bool ring_hold(struct tt_netsim *sim, uint32_t slot)
+{
+	struct ns_slot *s = &sim->slots[slot];
+	struct ns_link *l = &sim->links[s->link];
+	struct ns_node *n = &sim->nodes[l->to];
+
+	if (n->ring_len >= sim->lim.pause_ring) {
+		l->st.dropped_paused++;
+		hash_word(sim, 0x600000000ull | s->link);
+		return false;
+	}
+	s->ringed = true;
+	s->next = NOT_QUEUED;
+	if (n->ring_len++ == 0)
+		n->ring_head = slot;
+	else
+		sim->slots[n->ring_tail].next = slot;
+	n->ring_tail = slot;
+	l->st.held_paused++;
+	hash_word(sim, 0x500000000ull | s->link);
+	return true;
+}
+
+/*
  * Run the earliest event. A delivery to a cut link is dropped (a partition loses what is on the
- * wire too); otherwise the receiver's rx runs with the bytes still in the slot, which is freed
+ * wire too) unless the copy was already in a receive ring; a delivery to a paused node goes to
+ * its ring; otherwise the receiver's rx runs with the bytes still in the slot, which is freed
  * only afterwards so that sends from inside rx cannot overwrite them.
  */
 int tt_netsim_step(struct tt_netsim *sim)
@@ -536,8 +645,14 @@ int tt_netsim_step(struct tt_netsim *sim)
 		struct ns_slot *s = &sim->slots[id];
 		struct ns_link *l = &sim->links[s->link];
 		const uint8_t *bytes = sim->pool + (size_t)id * sim->lim.slot_bytes;
-		bool deliver = !l->cut;
+		bool deliver = s->ringed || !l->cut;
 
+		if (deliver && sim->nodes[l->to].paused) {
+			if (ring_hold(sim, id))
+				return 1;
+			sim->free_slots[sim->n_free++] = id;
+			return 1;
+		}
 		if (deliver) {
 			l->st.delivered++;
 			hash_word(sim, 0x100000000ull | s->link);

@@ -19,6 +19,16 @@
  * free slot is counted as a pool overflow on its link and dropped; nothing in
  * the simulator grows or crashes under load.
  *
+ * A node can be paused (NODE_PAUSE), like a process under SIGSTOP: it is not
+ * woken and its rx is not called. Packets that reach it meanwhile are kept in
+ * its receive ring, as a NIC keeps writing into a stopped process's RX
+ * descriptors, up to limits.pause_ring packets; the rest are dropped, as the
+ * NIC drops once the ring is full (counted as dropped_paused). NODE_RESUME
+ * hands the ring's packets to rx at the resume instant, oldest first, and only
+ * then wakes the node: a resumed polling loop sees a burst of old packets
+ * before its timers run. A packet in the ring has left the wire: a later cut
+ * of its link does not take it back.
+ *
  * Time starts at 0 and only moves forward, event by event. Node callbacks run
  * inside tt_netsim_step()/tt_netsim_run_until(), one at a time; they may call
  * tt_netsim_send(), tt_netsim_rand() and tt_netsim_node_rearm() but must not
@@ -54,8 +64,9 @@ struct tt_netsim_limits {
 	uint32_t max_nodes;
 	uint32_t max_links;
 	uint32_t max_faults; /* scheduled faults over the simulator's life */
-	uint32_t pool_slots; /* packets in flight at once */
+	uint32_t pool_slots; /* packets in flight at once (ring-held ones included) */
 	uint32_t slot_bytes; /* largest packet */
+	uint32_t pause_ring; /* packets a paused node's receive ring holds (0: drop all) */
 };
 
 /**
@@ -83,19 +94,23 @@ struct tt_netsim_link_params {
 
 /** Per-link counters. */
 struct tt_netsim_link_stats {
-	uint64_t sent;		/* tt_netsim_send calls accepted */
-	uint64_t delivered;	/* copies handed to the receiving node */
-	uint64_t lost;		/* dropped by the loss draw */
-	uint64_t dup;		/* extra copies made */
-	uint64_t reordered;	/* copies held back out of FIFO order */
-	uint64_t dropped_cut;	/* sent while cut, or arriving while cut */
-	uint64_t pool_overflow; /* copies dropped for want of a pool slot */
+	uint64_t sent;		 /* tt_netsim_send calls accepted */
+	uint64_t delivered;	 /* copies handed to the receiving node */
+	uint64_t lost;		 /* dropped by the loss draw */
+	uint64_t dup;		 /* extra copies made */
+	uint64_t reordered;	 /* copies held back out of FIFO order */
+	uint64_t dropped_cut;	 /* sent while cut, or arriving while cut */
+	uint64_t pool_overflow;	 /* copies dropped for want of a pool slot */
+	uint64_t held_paused;	 /* copies kept in a paused receiver's ring */
+	uint64_t dropped_paused; /* copies dropped: the paused receiver's ring was full */
 };
 
-/* Fault kinds. X(name, printable) */
+/* Fault kinds; the target is a link for LINK_*, a node for NODE_*. X(name, printable) */
 #define TT_NETSIM_FAULTS(X)                                                                        \
 	X(LINK_CUT, "link-cut")                                                                    \
-	X(LINK_RESTORE, "link-restore")
+	X(LINK_RESTORE, "link-restore")                                                            \
+	X(NODE_PAUSE, "node-pause")                                                                \
+	X(NODE_RESUME, "node-resume")
 
 enum tt_netsim_fault_kind {
 #define TT_X(name, str) TT_NETSIM_FAULT_##name,
@@ -152,7 +167,9 @@ int tt_netsim_send(struct tt_netsim *sim, uint32_t link, const uint8_t *bytes, s
 /**
  * Schedule a fault at virtual time at_ns (>= now). Faults at the same
  * instant apply in the order scheduled, before packets queued later.
- * @param target  link id for LINK_CUT / LINK_RESTORE.
+ * Pausing a paused node or resuming a running one does nothing.
+ * @param target  link id for LINK_CUT / LINK_RESTORE, node id for
+ *                NODE_PAUSE / NODE_RESUME.
  * @return 0, -EINVAL (bad kind/target, time in the past) or -ENOSPC.
  */
 int tt_netsim_schedule_fault(struct tt_netsim *sim, tt_ns_t at_ns, enum tt_netsim_fault_kind kind,
@@ -161,10 +178,29 @@ int tt_netsim_schedule_fault(struct tt_netsim *sim, tt_ns_t at_ns, enum tt_netsi
 /** Is the link cut now? */
 bool tt_netsim_link_is_cut(const struct tt_netsim *sim, uint32_t link);
 
+/** Is the node paused now? */
+bool tt_netsim_node_is_paused(const struct tt_netsim *sim, uint32_t node);
+
+/** Packets held in a paused node's receive ring now (0 for a running node). */
+uint32_t tt_netsim_node_held(const struct tt_netsim *sim, uint32_t node);
+
+/**
+ * Change a link's parameters from now on (a congestion episode, a route
+ * change). Copies already in flight keep their delivery instant; the FIFO
+ * rule still holds against them.
+ * @return 0 or -EINVAL (bad link or probability, as tt_netsim_add_link()).
+ */
+int tt_netsim_set_link_params(struct tt_netsim *sim, uint32_t link,
+			      const struct tt_netsim_link_params *params);
+
+/** A link's current parameters. @return 0 or -EINVAL. */
+int tt_netsim_link_params(const struct tt_netsim *sim, uint32_t link,
+			  struct tt_netsim_link_params *out);
+
 /**
  * Re-read a node's next_deadline and reschedule its wake-up. Call after
  * changing a node's state from outside a callback (the simulator does it
- * itself after every rx and tick).
+ * itself after every rx and tick). A paused node stays asleep until resumed.
  * @return 0 or -EINVAL.
  */
 int tt_netsim_node_rearm(struct tt_netsim *sim, uint32_t node);

@@ -448,6 +448,181 @@ static void test_cut_restore(void **state)
 	tt_netsim_destroy(p.sim);
 }
 
+/* ---- pause and resume ---------------------------------------------------------------------- */
+
+/* A node with a periodic timer that logs its receptions and wake-ups in one ordered log. */
+struct pausable {
+	tt_ns_t deadline;
+	tt_ns_t period;
+	struct {
+		tt_ns_t at;
+		uint32_t seq; /* UINT32_MAX: a wake-up */
+	} log[128];
+	size_t n;
+};
+
+static void pausable_rx(void *ctx, uint32_t link, const uint8_t *b, size_t len, tt_ns_t now)
+{
+	struct pausable *p = ctx;
+	uint32_t seq;
+
+	(void)link;
+	assert_true(len >= 4 && p->n < 128);
+	memcpy(&seq, b, 4);
+	p->log[p->n].at = now;
+	p->log[p->n++].seq = seq;
+}
+
+static void pausable_tick(void *ctx, tt_ns_t now)
+{
+	struct pausable *p = ctx;
+
+	assert_true(p->n < 128);
+	p->log[p->n].at = now;
+	p->log[p->n++].seq = UINT32_MAX;
+	while (tt_time_reached(now, p->deadline))
+		p->deadline += p->period;
+}
+
+static tt_ns_t pausable_deadline(void *ctx)
+{
+	return ((struct pausable *)ctx)->deadline;
+}
+
+static const struct tt_netsim_node_ops pausable_ops = {
+	.rx = pausable_rx, .tick = pausable_tick, .next_deadline = pausable_deadline};
+
+/*
+ * A node paused from 1000 to 2000 µs is never woken in between; of five packets arriving while
+ * it sleeps its ring (3) keeps the first three, which a cut of the link at 1600 does not take
+ * back; at 2000 they are handed over oldest first, before the overdue wake-up.
+ */
+static void test_pause_resume(void **state)
+{
+	(void)state;
+	struct tt_netsim_limits lim = small_lim;
+	const struct tt_netsim_link_params lp = {.delay_ns = 10 * TT_NS_PER_US};
+	struct pausable rcv = {.deadline = 100 * TT_NS_PER_US, .period = 100 * TT_NS_PER_US};
+	struct tt_netsim_link_stats st;
+	struct tt_netsim *sim;
+	uint8_t b[8] = {0};
+	size_t i, k;
+
+	lim.pause_ring = 3;
+	sim = tt_netsim_create(9, &lim);
+	assert_non_null(sim);
+	assert_int_equal(tt_netsim_add_node(sim, &sink_ops, NULL, 0), 0);
+	assert_int_equal(tt_netsim_add_node(sim, &pausable_ops, &rcv, 0), 1);
+	assert_int_equal(tt_netsim_add_link(sim, 0, 1, &lp), 0);
+	assert_int_equal(
+		tt_netsim_schedule_fault(sim, 1000 * TT_NS_PER_US, TT_NETSIM_FAULT_NODE_PAUSE, 1),
+		0);
+	/* A second pause and a resume of a running node change nothing. */
+	assert_int_equal(
+		tt_netsim_schedule_fault(sim, 1050 * TT_NS_PER_US, TT_NETSIM_FAULT_NODE_PAUSE, 1),
+		0);
+	assert_int_equal(
+		tt_netsim_schedule_fault(sim, 500 * TT_NS_PER_US, TT_NETSIM_FAULT_NODE_RESUME, 1),
+		0);
+	assert_int_equal(
+		tt_netsim_schedule_fault(sim, 1600 * TT_NS_PER_US, TT_NETSIM_FAULT_LINK_CUT, 0), 0);
+	assert_int_equal(
+		tt_netsim_schedule_fault(sim, 2000 * TT_NS_PER_US, TT_NETSIM_FAULT_NODE_RESUME, 1),
+		0);
+	for (uint32_t seq = 0; seq < 5; seq++) {
+		tt_ns_t t = (1100 + 100 * (tt_ns_t)seq) * TT_NS_PER_US;
+
+		assert_true(tt_netsim_run_until(sim, t) >= 0);
+		memcpy(b, &seq, 4);
+		assert_int_equal(tt_netsim_send(sim, 0, b, sizeof(b), t), 1);
+	}
+	assert_true(tt_netsim_run_until(sim, 1999 * TT_NS_PER_US) >= 0);
+	assert_true(tt_netsim_node_is_paused(sim, 1));
+	assert_int_equal(tt_netsim_node_held(sim, 1), 3);
+	assert_true(tt_netsim_run_until(sim, 2250 * TT_NS_PER_US) >= 0);
+	assert_false(tt_netsim_node_is_paused(sim, 1));
+	assert_int_equal(tt_netsim_node_held(sim, 1), 0);
+
+	/* Wake-ups at 100..900 (the resume at 500 did nothing), none while paused. */
+	for (i = 0; i < 9; i++) {
+		assert_int_equal(rcv.log[i].seq, UINT32_MAX);
+		assert_int_equal(rcv.log[i].at, (100 + 100 * (tt_ns_t)i) * TT_NS_PER_US);
+	}
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(rcv.log[i + k].seq, k);
+		assert_int_equal(rcv.log[i + k].at, 2000 * TT_NS_PER_US);
+	}
+	i += k;
+	assert_int_equal(rcv.log[i].seq, UINT32_MAX);
+	assert_int_equal(rcv.log[i].at, 2000 * TT_NS_PER_US);
+	assert_int_equal(rcv.log[i + 1].at, 2100 * TT_NS_PER_US);
+	assert_int_equal(rcv.log[i + 2].at, 2200 * TT_NS_PER_US);
+	assert_int_equal(rcv.n, i + 3);
+	assert_int_equal(tt_netsim_link_stats(sim, 0, &st), 0);
+	assert_int_equal(st.sent, 5);
+	assert_int_equal(st.held_paused, 3);
+	assert_int_equal(st.dropped_paused, 2);
+	assert_int_equal(st.delivered, 3);
+	assert_int_equal(st.dropped_cut, 0);
+	tt_netsim_destroy(sim);
+}
+
+/* A zero ring drops everything that reaches a paused node; nothing is left to hand over. */
+static void test_pause_zero_ring(void **state)
+{
+	(void)state;
+	const struct tt_netsim_link_params lp = {.delay_ns = 10};
+	struct tt_netsim_link_stats st;
+	struct pair p;
+
+	pair_make(&p, 3, &small_lim, &lp);
+	assert_int_equal(tt_netsim_schedule_fault(p.sim, 0, TT_NETSIM_FAULT_NODE_PAUSE, 1), 0);
+	assert_int_equal(tt_netsim_schedule_fault(p.sim, 1000, TT_NETSIM_FAULT_NODE_RESUME, 1), 0);
+	assert_int_equal(tt_netsim_run_until(p.sim, 0), 1);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(send_seq(&p, i, 100 * i), 1);
+	assert_true(tt_netsim_run_until(p.sim, 5000) >= 0);
+	assert_int_equal(p.sink.n, 0);
+	assert_int_equal(tt_netsim_link_stats(p.sim, 0, &st), 0);
+	assert_int_equal(st.dropped_paused, 4);
+	assert_int_equal(st.held_paused, 0);
+	assert_int_equal(send_seq(&p, 9, 5000), 1);
+	assert_true(tt_netsim_run_until(p.sim, 6000) >= 0);
+	assert_int_equal(p.sink.n, 1);
+	assert_int_equal(p.sink.rec[0].at, 5010);
+	tt_netsim_destroy(p.sim);
+}
+
+/* New parameters apply to copies sent from then on; the FIFO holds across the change. */
+static void test_set_link_params(void **state)
+{
+	(void)state;
+	const struct tt_netsim_link_params slow = {.delay_ns = 500};
+	struct tt_netsim_link_params fast = {.delay_ns = 100}, got, bad = {.loss_ppm = 2000000};
+	struct pair p;
+
+	pair_make(&p, 4, &small_lim, &slow);
+	assert_int_equal(send_seq(&p, 0, 0), 1);
+	assert_int_equal(tt_netsim_set_link_params(p.sim, 0, &fast), 0);
+	assert_int_equal(tt_netsim_link_params(p.sim, 0, &got), 0);
+	assert_int_equal(got.delay_ns, 100);
+	assert_int_equal(send_seq(&p, 1, 10), 1); /* would arrive at 110: behind 500 */
+	assert_int_equal(send_seq(&p, 2, 600), 1);
+	fast.loss_ppm = TT_NETSIM_PPM;
+	assert_int_equal(tt_netsim_set_link_params(p.sim, 0, &fast), 0);
+	assert_int_equal(send_seq(&p, 3, 700), 0);
+	assert_true(tt_netsim_run_until(p.sim, 2000) >= 0);
+	assert_int_equal(p.sink.n, 3);
+	assert_int_equal(p.sink.rec[0].at, 500);
+	assert_int_equal(p.sink.rec[1].at, 500);
+	assert_int_equal(p.sink.rec[1].seq, 1);
+	assert_int_equal(p.sink.rec[2].at, 700);
+	assert_int_equal(tt_netsim_set_link_params(p.sim, 0, &bad), -EINVAL);
+	assert_int_equal(tt_netsim_set_link_params(p.sim, 1, &fast), -EINVAL);
+	assert_int_equal(tt_netsim_link_params(p.sim, 1, &got), -EINVAL);
+	tt_netsim_destroy(p.sim);
+}
+
 /* ---- pool ---------------------------------------------------------------------------------- */
 
 static void test_pool_overflow(void **state)
@@ -716,6 +891,8 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(tt_netsim_send(sim, 0, big, sizeof(big), 0), -EMSGSIZE);
 	assert_int_equal(tt_netsim_schedule_fault(sim, 0, TT_NETSIM_FAULT_MAX, 0), -EINVAL);
 	assert_int_equal(tt_netsim_schedule_fault(sim, 0, TT_NETSIM_FAULT_LINK_CUT, 1), -EINVAL);
+	assert_int_equal(tt_netsim_schedule_fault(sim, 0, TT_NETSIM_FAULT_NODE_PAUSE, 1), -EINVAL);
+	assert_int_equal(tt_netsim_schedule_fault(sim, 0, TT_NETSIM_FAULT_NODE_RESUME, 1), -EINVAL);
 	assert_int_equal(tt_netsim_link_stats(sim, 1, &st), -EINVAL);
 	assert_int_equal(tt_netsim_run_until(sim, 1000), 0);
 	assert_int_equal(tt_netsim_now(sim), 1000);
@@ -725,6 +902,8 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(tt_netsim_step(sim), 0);
 	assert_string_equal(tt_netsim_fault_name(TT_NETSIM_FAULT_LINK_CUT), "link-cut");
 	assert_string_equal(tt_netsim_fault_name(TT_NETSIM_FAULT_LINK_RESTORE), "link-restore");
+	assert_string_equal(tt_netsim_fault_name(TT_NETSIM_FAULT_NODE_PAUSE), "node-pause");
+	assert_string_equal(tt_netsim_fault_name(TT_NETSIM_FAULT_NODE_RESUME), "node-resume");
 	assert_string_equal(tt_netsim_fault_name(TT_NETSIM_FAULT_MAX), "?");
 	tt_netsim_destroy(sim);
 	tt_netsim_destroy(NULL);
@@ -743,6 +922,9 @@ int main(void)
 		cmocka_unit_test(test_full_loss),
 		cmocka_unit_test(test_reorder),
 		cmocka_unit_test(test_cut_restore),
+		cmocka_unit_test(test_pause_resume),
+		cmocka_unit_test(test_pause_zero_ring),
+		cmocka_unit_test(test_set_link_params),
 		cmocka_unit_test(test_pool_overflow),
 		cmocka_unit_test(test_wakeups_exact_and_grid),
 		cmocka_unit_test(test_wakeup_rearm_and_stall),
