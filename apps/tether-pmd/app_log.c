@@ -131,7 +131,7 @@ static int event_logtype(const struct tt_fence_event *ev)
 	}
 }
 
-void tt_alog_event(const struct tt_fence_event *ev, const char *node)
+void tt_alog_event(const struct tt_fence_event *ev, const char *node, uint64_t mono_ns)
 {
 	uint32_t level = tt_alog_event_is_task(ev) ? RTE_LOG_DEBUG : RTE_LOG_NOTICE;
 	int type = event_logtype(ev);
@@ -141,10 +141,13 @@ void tt_alog_event(const struct tt_fence_event *ev, const char *node)
 		return;
 	tt_alog_event_text(ev, text, sizeof(text));
 	/* "worker 2 (epoch 1): ..." from the worker itself, "master: worker 2 (epoch 1): ..." */
-	rte_log(level, type, "tether.%s: %s%sworker %" PRIu32 " (epoch %" PRIu32 "): %s\n",
+	rte_log(level, type,
+		"tether.%s: [%" PRIu64 ".%06" PRIu64 "] %s%sworker %" PRIu32 " (epoch %" PRIu32
+		"): %s\n",
 		type == tt_alog_hb   ? "hb"
 		: type == tt_alog_dc ? "dc"
 				     : "sched",
+		(uint64_t)(mono_ns / TT_NS_PER_S), (uint64_t)(mono_ns % TT_NS_PER_S / TT_NS_PER_US),
 		ev->role == TT_HB_ROLE_MASTER ? node : "",
 		ev->role == TT_HB_ROLE_MASTER ? ": " : "", ev->worker, ev->epoch, text);
 }

@@ -17,10 +17,15 @@
  *
  * Levels: `--log-level='user.tether.*:info'` (EAL option). State changes are
  * logged once each, at NOTICE, from the endpoints' timelines as the control
- * module drains them (tt_alog_event()); per-task events at DEBUG.
+ * module drains them (tt_alog_event()); per-task events at DEBUG. Each such
+ * line carries the event's time on CLOCK_MONOTONIC, "[seconds.micros]" as
+ * in dmesg: every process of the host shares that clock, so the logs of a
+ * master and its workers merge into one order (tests/system does).
  *
  * Execution context: any thread (rte_log is thread-safe).
  */
+
+#include <stdint.h>
 
 #include <rte_log.h>
 
@@ -37,12 +42,14 @@ extern int tt_alog_sched;
 
 /**
  * Log one timeline event once, on the type of its module, at NOTICE for a
- * state change and DEBUG for a per-task event.
+ * state change and DEBUG for a per-task event:
+ * "tether.sched: [4242.123456] master: worker 2 (epoch 7): ...".
  *
- * @param ev    the event.
- * @param node  who recorded it, e.g. "master" or "worker 2".
+ * @param ev       the event.
+ * @param node     who recorded it, e.g. "master" or "worker 2".
+ * @param mono_ns  the event's time on CLOCK_MONOTONIC, in ns.
  */
-void tt_alog_event(const struct tt_fence_event *ev, const char *node);
+void tt_alog_event(const struct tt_fence_event *ev, const char *node, uint64_t mono_ns);
 
 /**
  * Describe an event in words: "channel 1 DOWN (cut)", "worker fenced: 3

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 
@@ -204,14 +205,35 @@ static int cmp_event(const void *a, const void *b)
 }
 
 /*
+ * The CLOCK_MONOTONIC time of an event stamped `time_ns` on the topology's
+ * clock, given one reading of both clocks taken after it. Mapped from a
+ * reading a few ms after the event, not from the clock origin, so that the
+ * estimate of the TSC frequency cannot add up over a long run.
+ */
+static uint64_t event_mono_ns(tt_ns_t time_ns, tt_ns_t now_ns, uint64_t mono_now_ns)
+{
+	int64_t ago = (int64_t)(now_ns - time_ns);
+
+	if (ago < 0)
+		ago = 0;
+	return (uint64_t)ago < mono_now_ns ? mono_now_ns - (uint64_t)ago : 0;
+}
+
+/*
  * Emit the batch's events stamped before `upto` in time order (log, then
  * mirror them) and keep the later ones for the next round. With upto = 0
  * everything is emitted.
  */
 static void flush_batch(struct tt_ctl *c, tt_ns_t upto, bool all)
 {
+	struct timespec ts;
+	tt_ns_t now = tt_topo_now(c->topo);
+	uint64_t mono_now;
 	uint32_t i;
 	uint32_t kept = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono_now = (uint64_t)ts.tv_sec * TT_NS_PER_S + (uint64_t)ts.tv_nsec;
 
 	/* qsort is not stable; the tie-break on addresses in cmp_event makes it so. */
 	qsort(c->batch, c->n_batch, sizeof(c->batch[0]), cmp_event);
@@ -220,7 +242,8 @@ static void flush_batch(struct tt_ctl *c, tt_ns_t upto, bool all)
 			c->batch[kept++] = c->batch[i];
 			continue;
 		}
-		tt_alog_event(&c->batch[i].ev, tt_ctl_ep_name(c, c->batch[i].ep));
+		tt_alog_event(&c->batch[i].ev, tt_ctl_ep_name(c, c->batch[i].ep),
+			      event_mono_ns(c->batch[i].ev.time_ns, now, mono_now));
 		if (!mirrored(&c->batch[i].ev))
 			continue;
 		c->tl[c->tl_end % TT_CTL_TL_CAP] = c->batch[i];
