@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include "app_log.h"
+#include "keyfile.h"
+#include "keyfile_io.h"
 #include "portinfo.h"
 
 /* Descriptors of a ring port: the demo's traffic is small and --no-huge memory is 256 MB. */
@@ -286,6 +289,52 @@ static void name_ep(struct tt_topo *t, uint32_t ep, enum tt_rt_role role, uint32
 		snprintf(t->ep[ep].name, sizeof(t->ep[ep].name), "worker %" PRIu32, worker_id);
 }
 
+/*
+ * [auth] key_file: load the keys (refused if group or others can read or
+ * write the file) and the OpenSSL backend the engine's auth is given.
+ * Heartbeats are signed with the first bfd key, whose type must be one the
+ * endpoints speak (Keyed or Meticulous Keyed SHA1); data channels carry a
+ * MAC when the file has a dc key.
+ */
+static int load_auth(struct tt_topo *t, char *err, size_t err_len)
+{
+	const struct tt_app_config *cfg = t->cfg;
+	uint8_t type;
+	int ret;
+
+	if (cfg->key_file[0] == '\0')
+		return 0;
+	ret = tt_keyfile_io_load(cfg->key_file, &t->keys, err, err_len);
+	if (ret < 0)
+		return -EINVAL;
+	type = t->keys.n_bfd > 0 ? t->keys.bfd[0].type : 0;
+	if (type != TT_BFD_AUTH_KEYED_SHA1 && type != TT_BFD_AUTH_METICULOUS_KEYED_SHA1)
+		return fail(err, err_len, -EINVAL,
+			    "%s: [auth] key_file = %s: the first bfd key must be of type sha1 or "
+			    "meticulous-sha1 (heartbeats are signed with it), not %s",
+			    cfg->source, cfg->key_file,
+			    t->keys.n_bfd > 0 ? tt_keyfile_type_name(type) : "missing");
+	t->crypto = tt_crypto_openssl_create();
+	if (t->crypto == NULL)
+		return fail(err, err_len, -ENOMEM, "OpenSSL: no SHA1/HMAC-SHA256 backend");
+	t->auth = true;
+	return 0;
+}
+
+/*
+ * A seed for BFD jitter, channel sequence numbers and, with authentication,
+ * the first auth sequence number (RFC 5880 §6.7.3 wants it unpredictable):
+ * from the kernel's random pool, the TSC if that fails.
+ */
+static uint64_t ep_seed(uint64_t salt)
+{
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = rte_rdtsc();
+	return seed ^ salt;
+}
+
 static int master_ep(struct tt_topo *t, uint32_t ep, char *err, size_t err_len)
 {
 	struct tt_rt_ep_config *e = &t->epcfg[ep];
@@ -296,7 +345,14 @@ static int master_ep(struct tt_topo *t, uint32_t ep, char *err, size_t err_len)
 			    t->cfg->source, tt_cfg_role_name(t->cfg->role));
 	e->master.sched_log = t->sched_log;
 	e->master.sched_log_cap = TT_TOPO_SCHED_LOG_CAP;
-	e->master.seed = rte_rdtsc() ^ 0x6d617374ull;
+	e->master.seed = ep_seed(0x6d617374ull);
+	if (t->auth)
+		e->master.auth = (struct tt_master_auth_config){
+			.keys = &t->keys,
+			.ops = tt_crypto_openssl_ops(t->crypto),
+			.bfd_type = t->keys.bfd[0].type,
+			.dc_mac = t->keys.n_dc > 0,
+		};
 	e->shim_seed = e->master.seed + 1;
 	name_ep(t, ep, TT_RT_ROLE_MASTER, 0);
 	t->master_ep = ep;
@@ -310,7 +366,14 @@ static int worker_ep(struct tt_topo *t, uint32_t ep, unsigned int idx, char *err
 	e->role = TT_RT_ROLE_WORKER;
 	if (tt_cfg_to_worker(t->cfg, idx, &e->worker) != 0)
 		return fail(err, err_len, -EINVAL, "%s: no worker %u to run", t->cfg->source, idx);
-	e->worker.seed = rte_rdtsc() ^ ((uint64_t)idx << 32) ^ 0x776f726bull;
+	e->worker.seed = ep_seed(((uint64_t)idx << 32) ^ 0x776f726bull);
+	if (t->auth)
+		e->worker.auth = (struct tt_worker_auth_config){
+			.keys = &t->keys,
+			.ops = tt_crypto_openssl_ops(t->crypto),
+			.bfd_type = t->keys.bfd[0].type,
+			.dc_mac = t->keys.n_dc > 0,
+		};
 	e->shim_seed = e->worker.seed + 1;
 	name_ep(t, ep, TT_RT_ROLE_WORKER, e->worker.worker_id);
 	return 0;
@@ -395,6 +458,11 @@ int tt_topo_create(struct tt_topo *t, enum tt_args_mode mode, const struct tt_ap
 	t->sched_log = calloc(TT_TOPO_SCHED_LOG_CAP, sizeof(*t->sched_log));
 	if (t->sched_log == NULL)
 		return fail(err, err_len, -ENOMEM, "out of memory for the scheduler log");
+	ret = load_auth(t, err, err_len);
+	if (ret < 0) {
+		tt_topo_destroy(t);
+		return ret;
+	}
 
 	if (mode == TT_ARGS_MODE_MASTER || mode == TT_ARGS_MODE_WORKER)
 		ret = make_nic_port(t, err, err_len);
@@ -442,6 +510,10 @@ void tt_topo_destroy(struct tt_topo *t)
 	t->n_pairs = 0;
 	free(t->sched_log);
 	t->sched_log = NULL;
+	tt_crypto_openssl_destroy(t->crypto);
+	t->crypto = NULL;
+	tt_auth_keyring_wipe(&t->keys);
+	t->auth = false;
 }
 
 /*

@@ -30,7 +30,9 @@
 #include <stdint.h>
 
 #include "args.h"
+#include "auth.h"
 #include "config.h"
+#include "crypto_openssl.h"
 #include "port.h"
 #include "runtime.h"
 #include "scheduler.h"
@@ -63,6 +65,10 @@ struct tt_topo {
 	struct tt_port_ring_pair pairs[TT_RT_MAX_EPS - 1];
 	struct tt_tsc_clock clock; /**< shared by every runtime generation */
 	struct tt_sched_event *sched_log;
+	/* [auth] key_file: the keys and the hash backend (used by the polling lcore only). */
+	bool auth;
+	struct tt_auth_keyring keys;
+	struct tt_crypto_openssl *crypto;
 	/* Everything tt_rt_create() copies, kept for restarts. */
 	struct tt_rt_config rtcfg;
 	struct tt_rt_ep_config epcfg[TT_RT_MAX_EPS];
