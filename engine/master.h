@@ -23,7 +23,8 @@
  *    incarnation was declared dead (or never went live): before that it is
  *    ignored (counted; the worker retries). Accepting it replaces the
  *    worker's record in the table (RCU replace) with the new epoch. Data of
- *    an older epoch is dropped and counted.
+ *    an older epoch is dropped and counted (except under the TEST-ONLY
+ *    epochs_disabled).
  *  - Heartbeat Up and all K channels up -> tt_sched_worker_up() and the
  *    channel states -> tasks are dispatched. RESULTs go to tt_sched_result()
  *    (stale ones dropped and counted), CANCEL_ACKs to tt_sched_cancel_ack().
@@ -155,7 +156,16 @@ struct tt_master_config {
 	uint32_t max_outstanding;	  /* per worker */
 	struct tt_sched_event *sched_log; /* caller-owned, may be NULL */
 	uint32_t sched_log_cap;
-	bool epochs_disabled; /* TEST-ONLY, see tt_sched_config */
+	/**
+	 * TEST-ONLY negative control: passed to the scheduler (tt_sched_config:
+	 * any PENDING or ASSIGNED task takes a RESULT), and the master forgets
+	 * incarnations for the task messages too: a DATA segment of an older or
+	 * dead incarnation, instead of being dropped, has its task message (when
+	 * the segment carries a whole one) handed to the scheduler as if the
+	 * channel had delivered it (dc_rx_old_epoch_taken). Never set it in a
+	 * deployment.
+	 */
+	bool epochs_disabled;
 
 	uint32_t timeline_cap; /* events the timeline holds, >= 1 */
 	uint16_t hb_lcore;     /* == dc_lcore: combined layout */
@@ -179,6 +189,7 @@ struct tt_master_counters {
 	uint64_t dc_rx_no_flow;		    /* no worker channel for the flow key */
 	uint64_t dc_rx_id_mismatch;	    /* header worker/channel differs from the flow's */
 	uint64_t dc_rx_old_epoch;	    /* epoch older than the worker's record: dropped */
+	uint64_t dc_rx_old_epoch_taken;	    /* TEST-ONLY epochs_disabled: their messages taken */
 	uint64_t dc_rx_no_incarnation;	    /* non-CONNECT of an epoch never accepted */
 	uint64_t dc_rx_cut;		    /* channel cut by the operator: dropped */
 	uint64_t dc_rx_rejected;	    /* dropped by the channel (its counters say why) */

@@ -96,6 +96,7 @@
  * and would restart T2 from the time they were read, past the instant the
  * master takes the worker for fenced. Dropping them only brings the fence
  * forward.
+ * The TEST-ONLY wake_check_disabled turns all of this off.
  *
  * Execution context: one thread calls every function of a worker. No
  * liburcu requirement. Memory is allocated in tt_worker_create() only.
@@ -188,6 +189,14 @@ struct tt_worker_config {
 	uint32_t slow_tx_us;
 	bool allow_fast_slow_rate; /* tests only */
 	bool skip_policy_check;	   /* TEST-ONLY, see tt_master_config */
+	/**
+	 * TEST-ONLY negative control: a naive worker. Each entry point first
+	 * sends the results of tasks that finished meanwhile, without letting the
+	 * heartbeat session see the time and without the stall rule ("Waking
+	 * up"): a worker woken after a pause longer than T1 sends them before it
+	 * fences. Never set it in a deployment.
+	 */
+	bool wake_check_disabled;
 
 	/** Channel template: worker_id and chan_idx are set per channel. */
 	struct tt_dc_config dc;

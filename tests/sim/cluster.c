@@ -321,7 +321,10 @@ void tt_cluster_params_gen(uint64_t seed, enum tt_cluster_mode mode, struct tt_c
 		gen_fault(&s, p, t.t1_ns, t.t2_ns, window_from, window_len, crashed_for_good,
 			  &p->faults[k]);
 	if (mode == TT_CLUSTER_MODE_NO_EPOCHS) {
-		/* Make sure of a long pause of a busy worker; tasks long enough to span it. */
+		/* Make sure of a long pause of a busy worker; tasks no longer than T1,
+		 * so that every task it holds when the pause starts finishes before
+		 * the pause (2 to 4 x T1) ends: the woken naive worker has results to
+		 * send for tasks the master rescheduled meanwhile. */
 		struct tt_cluster_fault *f = &p->faults[p->n_faults++];
 
 		memset(f, 0, sizeof(*f));
@@ -329,7 +332,15 @@ void tt_cluster_params_gen(uint64_t seed, enum tt_cluster_mode mode, struct tt_c
 		f->worker = (uint32_t)gen_range(&s, 0, p->n_workers - 1);
 		f->at_ns = window_from + gen_range(&s, 0, window_len / 2);
 		f->dur_ns = 2 * t.t1_ns + gen_range(&s, 0, 2 * t.t1_ns);
-		p->spin_max_us = (uint32_t)(3 * t.t1_ns / TT_NS_PER_US);
+		p->spin_max_us = (uint32_t)(t.t1_ns / TT_NS_PER_US);
+		/* Enough tasks (half a T1 each on average over the 30 x T1 window)
+		 * that every worker is busy most of the time. */
+		p->n_tasks = p->n_workers * 60;
+		/* Channels that outlive the pause: every dc_fsm step checks the probe
+		 * timeout, so a shorter one would take the woken worker's channels
+		 * down before its first RESULT goes out. */
+		p->probe_timeout_ns = 6 * t.t1_ns;
+		p->rto_max_ns = p->probe_timeout_ns;
 	}
 	{
 		uint64_t rounds = p->n_tasks / p->max_outstanding + 2;
@@ -762,6 +773,8 @@ static int worker_start(struct tt_cluster *cl, struct cl_worker *cw, uint32_t ep
 		.slow_tx_us = p->worker_timers.desired_min_tx_us,
 		.allow_fast_slow_rate = true,
 		.skip_policy_check = p->skip_policy_check,
+		/* Negative control (b): a naive worker, too (worker.h). */
+		.wake_check_disabled = p->epochs_disabled,
 		.max_tasks = p->max_outstanding + 2,
 		.max_handlers = 4,
 		.max_result = 4096,
@@ -1324,6 +1337,7 @@ static void collect(struct tt_cluster *cl)
 	r->epochs_bypassed = sc->epochs_bypassed;
 	r->worker_deads = sc->workers_dead;
 	r->old_epoch_drops = mc->dc_rx_old_epoch;
+	r->old_epoch_taken = mc->dc_rx_old_epoch_taken;
 	r->connect_refused = mc->connect_refused;
 	for (uint32_t l = 0; l < cl->n_links; l++) {
 		struct tt_netsim_link_stats st;

@@ -142,7 +142,7 @@ struct tt_cluster_params {
 	enum tt_worker_fence_action fence_action;
 	tt_ns_t exit_restart_ns;  /* EXIT: the supervisor restarts after it */
 	bool skip_policy_check;	  /* negative control (a) */
-	bool epochs_disabled;	  /* negative control (b) */
+	bool epochs_disabled;	  /* negative control (b): scheduler, master and workers */
 	uint32_t max_outstanding; /* per worker */
 	/* load */
 	uint32_t n_tasks; /* 0..TT_CLUSTER_MAX_TASKS */
@@ -165,7 +165,8 @@ struct tt_cluster_params {
 	X(UNSAFE_T1, "policy check skipped, T1 <= T2 + I (d_max and g told truly)")                \
 	X(UNSAFE_TIMERS, "negative control (a): policy check skipped, T1 <= T2 + I, d_max and g "  \
 			 "told as 1 ns")                                                           \
-	X(NO_EPOCHS, "negative control (b): epochs disabled, pauses longer than T1")
+	X(NO_EPOCHS, "negative control (b): epochs disabled, naive workers, pauses longer than "   \
+		     "T1")
 
 enum tt_cluster_mode {
 #define TT_X(name, str) TT_CLUSTER_MODE_##name,
@@ -276,6 +277,7 @@ struct tt_cluster_result {
 	uint64_t pkts_paused_dropped;
 	uint64_t pool_overflow;
 	uint64_t old_epoch_drops; /* master: data of an older or dead incarnation dropped */
+	uint64_t old_epoch_taken; /* master: their task messages taken (epochs disabled) */
 	uint64_t connect_refused; /* master: a new epoch's CONNECT before the old one was dead */
 	uint32_t n_workers;
 	uint8_t n_chan;
