@@ -271,6 +271,9 @@ int tt_args_parse(int argc, char **argv, struct tt_args *out, char *err, size_t 
 		case TT_ARGS_OPT_CMDFILE:
 			out->cmdfile_path = optarg;
 			break;
+		case TT_ARGS_OPT_BENCH:
+			out->bench_spec = optarg;
+			break;
 		case TT_ARGS_OPT_CHECK:
 			out->check = true;
 			break;
@@ -292,9 +295,17 @@ int tt_args_parse(int argc, char **argv, struct tt_args *out, char *err, size_t 
 	if (ret != 0 || out->help)
 		return ret;
 
+	if (out->bench_spec != NULL && (role_set || out->interactive || out->cmdfile_path != NULL))
+		return fail(err, err_len,
+			    "--bench runs on its own on the in-process topology: drop %s",
+			    role_set	       ? "--role"
+			    : out->interactive ? "-i"
+					       : "--cmdfile");
 	if (!role_set)
-		out->mode = (out->interactive || out->cmdfile_path != NULL) ? TT_ARGS_MODE_EMBEDDED
-									    : TT_ARGS_MODE_DEMO;
+		out->mode =
+			(out->interactive || out->cmdfile_path != NULL || out->bench_spec != NULL)
+				? TT_ARGS_MODE_EMBEDDED
+				: TT_ARGS_MODE_DEMO;
 	if (role_set && out->config_path == NULL)
 		return fail(err, err_len,
 			    "--role %s needs --config FILE (for example config/%s.ini)",
@@ -384,7 +395,8 @@ void tt_args_usage(FILE *f, const char *path)
 		fprintf(f, "  %-10s", mode_names[i]);
 		wrap(f, mode_descs[i], 12, 12);
 	}
-	fprintf(f, "  The mode is --role if given; else embedded with -i or --cmdfile; else demo.\n"
+	fprintf(f, "  The mode is --role if given; else embedded with -i, --cmdfile or --bench;\n"
+		   "  else demo.\n"
 		   "\n"
 		   "App options (after --):\n");
 	for (i = 0; i < TT_ARGS_OPT_COUNT; i++)
@@ -420,6 +432,7 @@ void tt_args_usage(FILE *f, const char *path)
 		"  %s\n"
 		"  %s -- -i\n"
 		"  %s -- --cmdfile scenario.cmd\n"
+		"  %s -- --config sweep-point.ini --bench cut,count=1000\n"
 		"  %s -l 0-1 -a 03:00.0 -- --role master --config master.ini -i\n",
-		prog, prog, prog, prog);
+		prog, prog, prog, prog, prog);
 }

@@ -54,6 +54,10 @@ enum tt_args_mode {
 	X(CMDFILE, "cmdfile", 0, "FILE",                                                           \
 	  "run the commands of FILE (one per line, '#' comments), then stay at the "               \
 	  "prompt with -i or exit (status 1 if a command failed, 2 if one was unknown)")           \
+	X(BENCH, "bench", 0, "SPEC",                                                               \
+	  "run a system benchmark on the in-process topology and print RESULT lines: "             \
+	  "SPEC is KIND[,KEY=VALUE]..., kinds cut, fp, tput, rtt (see apps/tether-pmd/bench.h; "   \
+	  "perf/sweep.py runs grids of them)")                                                     \
 	X(CHECK, "check", 0, NULL,                                                                 \
 	  "check the options and the config file, print what would run, and exit "                 \
 	  "without starting EAL")                                                                  \
@@ -73,6 +77,7 @@ struct tt_args {
 	enum tt_args_mode mode;
 	const char *config_path;  /**< --config, or NULL */
 	const char *cmdfile_path; /**< --cmdfile, or NULL */
+	const char *bench_spec;	  /**< --bench, or NULL (checked by tt_bench_spec_parse()) */
 	bool interactive;	  /**< -i */
 	bool check;		  /**< --check */
 	bool help;		  /**< --help: print tt_args_usage() and exit 0 */

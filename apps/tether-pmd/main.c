@@ -22,6 +22,7 @@
 
 #include "app_log.h"
 #include "args.h"
+#include "bench.h"
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
@@ -33,6 +34,7 @@
 /* Large: kept off the stack. */
 static struct tt_app_config app_cfg;
 static struct tt_topo topo;
+static struct tt_bench_spec bench_spec;
 static struct tt_ctl *volatile signal_ctl;
 static volatile sig_atomic_t got_signal;
 /* The runtime directory of a built-in --file-prefix, removed at exit. */
@@ -144,6 +146,8 @@ static void print_check(const struct tt_args *a)
 	printf("timing: %s\n", app_cfg.policy_msg);
 	if (a->cmdfile_path != NULL)
 		printf("cmdfile: %s\n", a->cmdfile_path);
+	if (a->bench_spec != NULL)
+		printf("bench: %s\n", a->bench_spec);
 	printf("interactive: %s\n", a->interactive ? "yes" : "no");
 }
 
@@ -182,6 +186,8 @@ static int run_mode(struct tt_ctl *ctl, const struct tt_args *a)
 
 	if (a->mode == TT_ARGS_MODE_DEMO)
 		return tt_demo_run(ctl, stdout);
+	if (a->bench_spec != NULL)
+		return tt_bench_run(ctl, &bench_spec, stdout);
 	if (a->cmdfile_path != NULL) {
 		file_ret = tt_cmd_run_file(ctl, a->cmdfile_path, stdout);
 		file_failures = tt_ctl_failures(ctl);
@@ -230,6 +236,9 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "--cmdfile %s: %s", a.cmdfile_path, strerror(errno));
 		usage_error(argv[0], err);
 	}
+	if (a.bench_spec != NULL &&
+	    tt_bench_spec_parse(a.bench_spec, &bench_spec, err, sizeof(err)) < 0)
+		usage_error(argv[0], err);
 	load_config(&a, argv[0]);
 	if (a.check) {
 		print_check(&a);

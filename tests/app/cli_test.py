@@ -44,7 +44,8 @@ with tempfile.NamedTemporaryFile('w', suffix='.cmd', delete=False) as f:
     cmdfile = f.name
 values = {'role': ['--role', 'worker', '--config', cfg['worker']],
           'config': ['--config', cfg['demo']],
-          'cmdfile': ['--cmdfile', cmdfile]}
+          'cmdfile': ['--cmdfile', cmdfile],
+          'bench': ['--bench', 'cut,count=1']}
 for short, lng, val in opts:
     forms = ['--' + lng] + (['-' + short] if short else [])
     for form in forms:
