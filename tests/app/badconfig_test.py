@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Bad configuration files through the program itself: each one exits 2
+with a message naming the file, line, section and key, the bad value and
+what is allowed (the loader's full table is tests/eal/config_test.c).
+
+usage: badconfig_test.py TETHER_PMD SOURCE_ROOT
+"""
+import os
+import re
+import sys
+import tempfile
+
+from apptest import Tap, run
+
+exe, root = sys.argv[1], sys.argv[2]
+tap = Tap()
+worker = open(os.path.join(root, 'config', 'worker.ini')).read()
+
+
+def sub(key, value):
+    """worker.ini with `key = ...` set to value."""
+    text, n = re.subn(r'^%s = .*$' % key, '%s = %s' % (key, value), worker, flags=re.M)
+    assert n == 1, key
+    return text
+
+
+CASES = [
+    ('out of range', sub('worker_detect_mult', '0'),
+     r'\[heartbeat\] worker_detect_mult = 0: .*1\.\.255'),
+    ('not a number', sub('interval_us', '10ms'), r'\[heartbeat\] interval_us = 10ms'),
+    ('unknown key', worker.replace('[fence]\n', '[fence]\nactoin = exit\n', 1),
+     r"\[fence\] unknown key 'actoin'; known: action"),
+    ('unknown section', worker + '\n[hearbeat]\ninterval_us = 1000\n',
+     r'unknown section \[hearbeat\]; known: node, port'),
+    ('bad address', sub('ip', '10.0.0.300'), r'\[net\] ip = 10\.0\.0\.300'),
+    ('unsafe timers', sub('worker_detect_mult', '3'),
+     r'\[heartbeat\] refused: T1 > T2 \+ I \+ d_max \+ g does not hold: T1 = .* = 30000 us.*Fix: raise worker detect_mult to at least 5'),
+]
+
+with tempfile.TemporaryDirectory() as tmp:
+    for name, text, pattern in CASES:
+        path = os.path.join(tmp, name.replace(' ', '_') + '.ini')
+        with open(path, 'w') as f:
+            f.write(text)
+        rc, out, err = run(exe, ['--', '--role', 'worker', '--config', path, '--check'])
+        tap.ok(rc == 2, '%s: exit 2' % name, out + err)
+        tap.has(err, re.escape(path) + r':\d+: ' + pattern,
+                '%s: message names file:line and the rule' % name)
+tap.done()
