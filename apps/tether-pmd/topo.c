@@ -152,11 +152,15 @@ static int make_ring_ports(struct tt_topo *t, char *err, size_t err_len)
 	uint32_t i;
 	int ret;
 
-	if (cfg->n_workers == 0 || cfg->n_workers > TT_RT_MAX_EPS - 1)
+	/* The master has one ring port per worker, and an endpoint at most TT_RT_MAX_PORTS. */
+	const uint32_t max_workers =
+		TT_RT_MAX_EPS - 1 < TT_RT_MAX_PORTS ? TT_RT_MAX_EPS - 1 : TT_RT_MAX_PORTS;
+
+	if (cfg->n_workers == 0 || cfg->n_workers > max_workers)
 		return fail(err, err_len, -EINVAL,
 			    "%s: [workers]: %" PRIu32 " workers; the in-process topology runs "
-			    "1..%u",
-			    cfg->source, cfg->n_workers, TT_RT_MAX_EPS - 1);
+			    "1..%" PRIu32,
+			    cfg->source, cfg->n_workers, max_workers);
 	for (i = 0; i < cfg->n_workers; i++) {
 		char name[16];
 
