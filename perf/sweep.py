@@ -648,12 +648,15 @@ def num(row, key):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def series(rows, x, y, split=(), positive=True):
-    """{split values: [(x, y)]} sorted by x (positive y only, for log axes)."""
+def series(rows, x, y, split=(), positive=True, where=None):
+    """{split values: [(x, y)]} sorted by x (positive y only, for log axes), of
+    the rows `where` accepts."""
     out = {}
     for r in rows:
         xv, yv = num(r, x), num(r, y)
         if xv is None or yv is None or (positive and yv <= 0):
+            continue
+        if where is not None and not where(r):
             continue
         label = " ".join(f"{k}={r.get(k)}" for k in split if k in r)
         out.setdefault(label, []).append((xv, yv))
@@ -661,19 +664,20 @@ def series(rows, x, y, split=(), positive=True):
 
 
 def gnuplot_png(path, title, xlabel, ylabel, curves, logx=True, logy=True, y2label=None):
-    """Write one PNG: curves is [(title, [(x, y)], dashed[, on the y2 axis])]."""
+    """Write one PNG: curves is [(title, [(x, y)], dashed[, on the y2 axis[, colour]])];
+    the colour defaults to the curve's rank."""
     curves = [c for c in curves if c[1]]
     if not curves:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         script = [
-            "set terminal pngcairo size 1000,640 font 'sans,10'",
+            "set terminal pngcairo size 1000,700 font 'sans,10' noenhanced",
             f"set output '{path}'",
             f"set title \"{title}\"",
             f"set xlabel \"{xlabel}\"",
             f"set ylabel \"{ylabel}\"",
             "set grid",
-            "set key outside right top",
+            "set key below",
         ]
         if logx:
             script.append("set logscale x")
@@ -688,9 +692,10 @@ def gnuplot_png(path, title, xlabel, ylabel, curves, logx=True, logy=True, y2lab
         for i, c in enumerate(curves):
             ctitle, pts, dashed = c[0], c[1], c[2]
             on_y2 = len(c) > 3 and c[3]
+            colour = c[4] if len(c) > 4 else i
             dat = Path(tmp) / f"c{i}.dat"
             dat.write_text("".join(f"{x} {y}\n" for x, y in pts))
-            style = "linespoints" + (" dt 2" if dashed else "") + f" lc {i % 8 + 1} pt 7"
+            style = "linespoints" + (" dt 2" if dashed else "") + f" lc {colour % 8 + 1} pt 7"
             axes = " axes x1y2" if on_y2 else ""
             plots.append(f"'{dat}' using 1:2{axes} with {style} title \"{ctitle}\"")
         script.append("plot " + ", ".join(plots))
@@ -711,12 +716,23 @@ def make_plots(sw):
     if "cut" in by_kind:
         rows = by_kind["cut"]
         curves = []
-        for fig, what in [("detect", "cut->channel down"), ("silence", "cut->HB silenced"),
-                          ("fence", "cut->fence (T2)"), ("resched", "cut->reschedule (T1)")]:
+
+        def shim(r):
+            return r.get("mode", "shim") != "admin"
+
+        def admin(r):
+            return r.get("mode") == "admin"
+
+        # cut->silenced is cut->channel down here: both sit on one lcore (hop 0).
+        for colour, (fig, what, sel) in enumerate([
+                ("detect", "cut->channel down = HB silenced", shim),
+                ("fence", "cut->fence (T2)", shim),
+                ("resched", "cut->reschedule (T1)", shim),
+                ("resched", "admin cut->reschedule (T1)", admin)]):
             for stat, dashed in [("p50", False), ("p99", True)]:
-                for label, pts in series(rows, "interval_us", f"cut.{fig}.{stat}[us]",
-                                         ("mode",)).items():
-                    curves.append((f"{what} {stat} {label}".strip(), pts, dashed))
+                for _, pts in series(rows, "interval_us", f"cut.{fig}.{stat}[us]",
+                                     where=sel).items():
+                    curves.append((f"{what} {stat}", pts, dashed, False, colour))
         out.append(gnuplot_png(sw.out / "cut.png", "Cut a data channel: time to each step",
                                "heartbeat interval (us)", "time since the cut (us)", curves))
     if "fp" in by_kind:
@@ -860,6 +876,30 @@ def write_summary(sw, plots):
 
 # ---- main ----------------------------------------------------------------------------------
 
+class Replot:
+    """The rows of an existing sweep.csv, for make_plots()."""
+
+    def __init__(self, out):
+        self.out = Path(out)
+        self.rows = []
+        try:
+            f = open(self.out / "sweep.csv", newline="")
+        except OSError as e:
+            raise SweepError(f"--replot {out}: {e.strerror}: {self.out / 'sweep.csv'}")
+        with f:
+            for rec in csv.DictReader(f):
+                row = {}
+                for k, v in rec.items():
+                    if v == "":
+                        continue
+                    try:
+                        x = float(v)
+                        row[k] = int(x) if x.is_integer() and "[" not in k else x
+                    except ValueError:
+                        row[k] = v
+                self.rows.append(row)
+
+
 def find_tool(given, build, rel, name):
     if given:
         return Path(given)
@@ -886,7 +926,17 @@ def main():
     ap.add_argument("--out", help="output directory (default perf/results/<sweep name>)")
     ap.add_argument("--only", help="comma-separated group names to run")
     ap.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    ap.add_argument("--replot", metavar="DIR",
+                    help="only draw the plots again from DIR/sweep.csv (no run)")
     args = ap.parse_args()
+    if args.replot:
+        try:
+            for p in make_plots(Replot(args.replot)):
+                print(f"plot:    {p}")
+        except SweepError as e:
+            print(f"sweep: {e}", file=sys.stderr)
+            return 2
+        return 0
     if args.config is None:
         args.config = str(ROOT / "config" / ("sweep-quick.ini" if args.quick else "sweep.ini"))
     try:
