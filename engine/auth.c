@@ -7,6 +7,8 @@
  * allocation.
  */
 #include "auth.h"
+#include "tt_bytes.h"
+#include "tt_rand.h"
 
 #include <errno.h>
 #include <string.h>
@@ -88,35 +90,6 @@ const char *tt_auth_dc_reject_rule(unsigned int reason)
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
 /*
  * Compare without an early exit, so that the time taken does not tell an
  * attacker how many leading bytes of a forged digest were right.
@@ -133,10 +106,7 @@ static bool equal_const_time(const uint8_t *a, const uint8_t *b, size_t n)
 /* splitmix64: spreads any seed (even 0 or 1) over the whole 64-bit space. */
 static uint64_t mix64(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
+	return tt_rand_next(&x);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -297,7 +267,7 @@ int tt_auth_bfd_sign(struct tt_auth_bfd *st, uint8_t *buf, size_t len)
 	sec[0] = st->auth_type;
 	sec[2] = st->tx_key->id;
 	sec[3] = 0;
-	put_be32(sec + 4, st->xmit_seq);
+	tt_put_be32(sec + 4, st->xmit_seq);
 	rc = bfd_digest(st, st->tx_key, buf, total, digest);
 	if (rc != 0) {
 		st->counters.sign_failed++;
@@ -395,7 +365,7 @@ static enum tt_auth_bfd_reject bfd_check(struct tt_auth_bfd *st, const uint8_t *
 	dlen = digest_len(st->auth_type);
 	if (sec[1] != BFD_SEC_FIXED + dlen || plen != BFD_SEC_OFF + BFD_SEC_FIXED + dlen)
 		return TT_AUTH_BFD_FORMAT;
-	seq = get_be32(sec + 4);
+	seq = tt_get_be32(sec + 4);
 	if (st->seq_known) {
 		r = seq_window(st, seq, buf[BFD_OFF_MULT]);
 		if (r != TT_AUTH_BFD_OK)
@@ -413,7 +383,7 @@ static enum tt_auth_bfd_reject bfd_check(struct tt_auth_bfd *st, const uint8_t *
 	st->last_ok_ns = now;
 	/* §6.8.4 Detection Time as this packet sets it: its Detect Mult x
 	 * max(local RequiredMinRx, its Desired Min TX). */
-	tx_us = get_be32(buf + BFD_OFF_DES_MIN_TX);
+	tx_us = tt_get_be32(buf + BFD_OFF_DES_MIN_TX);
 	if (tx_us < st->cfg.local_min_rx_us)
 		tx_us = st->cfg.local_min_rx_us;
 	st->detect_ns = (tt_ns_t)buf[BFD_OFF_MULT] * tt_us_to_ns(tx_us);
@@ -521,7 +491,7 @@ int tt_auth_dc_sign(struct tt_auth_dc *st, uint8_t *buf, size_t len)
 	}
 	trailer = buf + len - TT_DCW_MAC_LEN;
 	buf[DC_OFF_KEY_ID] = st->tx_key->id;
-	put_be64(trailer, st->tx_seq);
+	tt_put_be64(trailer, st->tx_seq);
 	rc = dc_tag(st, st->tx_key, tx_dir(st), buf, len, tag);
 	if (rc != 0) {
 		st->counters.sign_failed++;
@@ -579,14 +549,14 @@ static enum tt_auth_dc_reject dc_check(struct tt_auth_dc *st, const uint8_t *buf
 	/* The window is this channel's: a datagram of another channel (sent
 	 * here by rewriting its UDP ports, which the tag does not cover) must
 	 * not move it. */
-	if (get_be32(buf + DC_OFF_WORKER_ID) != st->cfg.worker_id ||
-	    get_be16(buf + DC_OFF_CHAN_IDX) != st->cfg.chan_idx)
+	if (tt_get_be32(buf + DC_OFF_WORKER_ID) != st->cfg.worker_id ||
+	    tt_get_be16(buf + DC_OFF_CHAN_IDX) != st->cfg.chan_idx)
 		return TT_AUTH_DC_CHANNEL;
 	key = tt_auth_keyring_dc(st->cfg.keys, buf[DC_OFF_KEY_ID]);
 	if (key == NULL || !dc_key_usable(key))
 		return TT_AUTH_DC_UNKNOWN_KEY;
 	trailer = buf + len - TT_DCW_MAC_LEN;
-	seq = get_be64(trailer);
+	seq = tt_get_be64(trailer);
 	r = replay_check(st, seq);
 	if (r != TT_AUTH_DC_OK)
 		return r;
