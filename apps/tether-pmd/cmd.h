@@ -12,7 +12,7 @@
  *   cmd_run.c    start, stop, quit, sleep, wait ...
  *   cmd_show.c   show port|workers|sessions|channels|tasks|timeline
  *   cmd_set.c    set hb interval|mult
- *   cmd_fault.c  fault cut|restore|drop|delay|clear|pause
+ *   cmd_fault.c  fault cut|restore|drop|dup|reorder|delay|clear|pause
  *   cmd_task.c   submit, load start|stop
  *   cmd_main.c   the context, help, the --cmdfile runner, the prompt loop
  *
@@ -92,7 +92,9 @@ extern cmdline_parse_inst_t tt_cmd_set_interval, tt_cmd_set_interval_w, tt_cmd_s
 	tt_cmd_set_mult_w;
 extern cmdline_parse_inst_t tt_cmd_fault_cut, tt_cmd_fault_cut_admin, tt_cmd_fault_drop_chan,
 	tt_cmd_fault_drop_hb, tt_cmd_fault_delay_chan, tt_cmd_fault_delay_chan_j,
-	tt_cmd_fault_delay_hb, tt_cmd_fault_delay_hb_j, tt_cmd_fault_clear, tt_cmd_fault_pause;
+	tt_cmd_fault_delay_hb, tt_cmd_fault_delay_hb_j, tt_cmd_fault_clear, tt_cmd_fault_pause,
+	tt_cmd_fault_dup_chan, tt_cmd_fault_dup_hb, tt_cmd_fault_reorder_chan,
+	tt_cmd_fault_reorder_chan_h, tt_cmd_fault_reorder_hb, tt_cmd_fault_reorder_hb_h;
 extern cmdline_parse_inst_t tt_cmd_task_submit, tt_cmd_task_submit_spin, tt_cmd_task_load,
 	tt_cmd_task_load_spin, tt_cmd_task_load_stop;
 

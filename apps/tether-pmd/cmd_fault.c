@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fault cut|restore|drop|delay|clear|pause: fault injection on one worker's
+ * fault cut|restore|drop|dup|reorder|delay|clear|pause: fault injection on one worker's
  * channels or heartbeat, through the drivers' fault shim (or the engine's
  * operator cut with "admin").
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include <cmdline.h>
@@ -31,6 +32,9 @@ static cmdline_parse_token_string_t tok_cut =
 	TOKEN_STRING_INITIALIZER(struct fault_res, op, "cut#restore");
 static cmdline_parse_token_string_t tok_drop =
 	TOKEN_STRING_INITIALIZER(struct fault_res, op, "drop");
+static cmdline_parse_token_string_t tok_dup = TOKEN_STRING_INITIALIZER(struct fault_res, op, "dup");
+static cmdline_parse_token_string_t tok_reorder =
+	TOKEN_STRING_INITIALIZER(struct fault_res, op, "reorder");
 static cmdline_parse_token_string_t tok_delay =
 	TOKEN_STRING_INITIALIZER(struct fault_res, op, "delay");
 static cmdline_parse_token_string_t tok_clear =
@@ -120,6 +124,102 @@ cmdline_parse_inst_t tt_cmd_fault_drop_hb = {
 		   (void *)&tok_whb, (void *)&tok_amount, NULL},
 };
 
+static void dup_parsed(void *res, struct cmdline *cl, void *data)
+{
+	struct fault_res *r = res;
+	struct tt_ctl_target t;
+	uint32_t ppm;
+
+	(void)cl;
+	if (tt_cmd_parse_percent(r->amount, 100, &ppm) != 0) {
+		tt_cmd_fail("dup '%s': a percentage 0..100 (fractions allowed, e.g. 0.5)",
+			    r->amount);
+		return;
+	}
+	target_of(r, data != NULL, &t);
+	tt_ctl_fault_dup(tt_cmd_ctl(), &t, ppm, tt_cmd_out());
+}
+
+cmdline_parse_inst_t tt_cmd_fault_dup_chan = {
+	.f = dup_parsed,
+	.help_str = "fault dup worker <id> channel <c> <percent>: send that share of the "
+		    "channel's packets twice, the copy right after the packet (0 stops)",
+	.tokens = {(void *)&tok_fault, (void *)&tok_dup, (void *)&tok_wworker, (void *)&tok_worker,
+		   (void *)&tok_wchan, (void *)&tok_chan, (void *)&tok_amount, NULL},
+};
+
+cmdline_parse_inst_t tt_cmd_fault_dup_hb = {
+	.f = dup_parsed,
+	.data = (void *)1,
+	.help_str = "fault dup worker <id> hb <percent>: the same for the worker's heartbeat",
+	.tokens = {(void *)&tok_fault, (void *)&tok_dup, (void *)&tok_wworker, (void *)&tok_worker,
+		   (void *)&tok_whb, (void *)&tok_amount, NULL},
+};
+
+/* A packet held for reordering goes anyway after this long without a next packet. */
+#define REORDER_HOLD_US_DEFAULT 10000u
+
+/* data: bit 0 heartbeat, bit 1 with a hold time */
+static void reorder_parsed(void *res, struct cmdline *cl, void *data)
+{
+	struct fault_res *r = res;
+	uintptr_t d = (uintptr_t)data;
+	struct tt_ctl_target t;
+	uint32_t ppm;
+
+	(void)cl;
+	if (tt_cmd_parse_percent(r->amount, 100, &ppm) != 0) {
+		tt_cmd_fail("reorder '%s': a percentage 0..100 (fractions allowed, e.g. 0.5)",
+			    r->amount);
+		return;
+	}
+	if ((d & 2u) != 0 && r->us == 0) {
+		tt_cmd_fail("reorder hold %" PRIu32 " us: give 1 or more", r->us);
+		return;
+	}
+	target_of(r, (d & 1u) != 0, &t);
+	tt_ctl_fault_reorder(tt_cmd_ctl(), &t, ppm, (d & 2u) != 0 ? r->us : REORDER_HOLD_US_DEFAULT,
+			     tt_cmd_out());
+}
+
+cmdline_parse_inst_t tt_cmd_fault_reorder_chan = {
+	.f = reorder_parsed,
+	.data = (void *)0,
+	.help_str = "fault reorder worker <id> channel <c> <percent>: hold that share of the "
+		    "channel's packets and send each after the next one (held at most 10000 us; "
+		    "0 stops)",
+	.tokens = {(void *)&tok_fault, (void *)&tok_reorder, (void *)&tok_wworker,
+		   (void *)&tok_worker, (void *)&tok_wchan, (void *)&tok_chan, (void *)&tok_amount,
+		   NULL},
+};
+
+cmdline_parse_inst_t tt_cmd_fault_reorder_chan_h = {
+	.f = reorder_parsed,
+	.data = (void *)2,
+	.help_str = "fault reorder worker <id> channel <c> <percent> <hold-us>: the same, held "
+		    "at most <hold-us> (1 or more) waiting for the next packet",
+	.tokens = {(void *)&tok_fault, (void *)&tok_reorder, (void *)&tok_wworker,
+		   (void *)&tok_worker, (void *)&tok_wchan, (void *)&tok_chan, (void *)&tok_amount,
+		   (void *)&tok_us, NULL},
+};
+
+cmdline_parse_inst_t tt_cmd_fault_reorder_hb = {
+	.f = reorder_parsed,
+	.data = (void *)1,
+	.help_str = "fault reorder worker <id> hb <percent>: the same for the worker's heartbeat",
+	.tokens = {(void *)&tok_fault, (void *)&tok_reorder, (void *)&tok_wworker,
+		   (void *)&tok_worker, (void *)&tok_whb, (void *)&tok_amount, NULL},
+};
+
+cmdline_parse_inst_t tt_cmd_fault_reorder_hb_h = {
+	.f = reorder_parsed,
+	.data = (void *)3,
+	.help_str = "fault reorder worker <id> hb <percent> <hold-us>: with a hold time",
+	.tokens = {(void *)&tok_fault, (void *)&tok_reorder, (void *)&tok_wworker,
+		   (void *)&tok_worker, (void *)&tok_whb, (void *)&tok_amount, (void *)&tok_us,
+		   NULL},
+};
+
 /* data: bit 0 heartbeat, bit 1 with jitter */
 static void delay_parsed(void *res, struct cmdline *cl, void *data)
 {
@@ -180,7 +280,8 @@ static void clear_parsed(void *res, struct cmdline *cl, void *data)
 
 cmdline_parse_inst_t tt_cmd_fault_clear = {
 	.f = clear_parsed,
-	.help_str = "fault clear worker <id>: lift every shim fault (cut, drop, delay) on the "
+	.help_str = "fault clear worker <id>: lift every shim fault (cut, drop, dup, reorder, "
+		    "delay) on the "
 		    "worker's heartbeat and channels",
 	.tokens = {(void *)&tok_fault, (void *)&tok_clear, (void *)&tok_wworker,
 		   (void *)&tok_worker, NULL},

@@ -227,7 +227,21 @@ int tt_ctl_fault_drop(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t 
 int tt_ctl_fault_delay(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t delay_us,
 		       uint32_t jitter_us, FILE *out);
 
-/** Clear every shim fault (cut, drop, delay) on every flow of a worker. */
+/**
+ * Duplicate @p ppm parts per million of the target's packets: the copy
+ * follows the packet (0: stop duplicating).
+ */
+int tt_ctl_fault_dup(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t ppm, FILE *out);
+
+/**
+ * Reorder: hold @p ppm parts per million of the target's packets until the
+ * next packet of the flow has gone, then send them after it; a held packet
+ * goes anyway after @p hold_us (0 ppm: stop reordering).
+ */
+int tt_ctl_fault_reorder(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t ppm,
+			 uint32_t hold_us, FILE *out);
+
+/** Clear every shim fault (cut, drop, dup, reorder, delay) on every flow of a worker. */
 int tt_ctl_fault_clear(struct tt_ctl *c, uint32_t worker, FILE *out);
 
 /**

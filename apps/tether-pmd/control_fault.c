@@ -173,7 +173,7 @@ static int mark_after(struct tt_ctl *c, int ret)
 
 /* ---- faults -------------------------------------------------------------------------------- */
 
-enum shim_op { SHIM_CUT, SHIM_DROP, SHIM_DELAY, SHIM_CLEAR };
+enum shim_op { SHIM_CUT, SHIM_DROP, SHIM_DUP, SHIM_REORDER, SHIM_DELAY, SHIM_CLEAR };
 
 struct shim_arg {
 	uint16_t n;
@@ -181,11 +181,13 @@ struct shim_arg {
 	enum shim_op op;
 	bool cut;
 	uint32_t ppm;
+	tt_ns_t hold_ns;
 	tt_ns_t delay_ns;
 	tt_ns_t jitter_ns;
 };
 
-/* Polling lcore: read-modify-write each flow's faults, so that drop and delay combine. */
+/* Polling lcore: read-modify-write each flow's faults, so that drop, dup, reorder and delay
+ * combine. */
 static int shim_call(const struct tt_rt_ep_view *v, tt_ns_t now, void *arg)
 {
 	struct shim_arg *a = arg;
@@ -205,6 +207,13 @@ static int shim_call(const struct tt_rt_ep_view *v, tt_ns_t now, void *arg)
 			break;
 		case SHIM_DROP:
 			f.drop_ppm = a->ppm;
+			break;
+		case SHIM_DUP:
+			f.dup_ppm = a->ppm;
+			break;
+		case SHIM_REORDER:
+			f.reorder_ppm = a->ppm;
+			f.reorder_hold_ns = a->ppm != 0 ? a->hold_ns : 0;
 			break;
 		case SHIM_DELAY:
 			f.delay_ns = a->delay_ns;
@@ -394,6 +403,52 @@ int tt_ctl_fault_drop(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t 
 {
 	TT_CTL_VERB_BEGIN(c);
 	TT_CTL_VERB_END(c, mark_after(c, fault_drop(c, t, ppm, out)));
+}
+
+/*
+ * A probability fault (dup, reorder) on one target. Percentages over 100 are
+ * refused here as well as by the parser: the verb is the contract.
+ */
+static int fault_ppm(struct tt_ctl *c, const struct tt_ctl_target *t, struct shim_arg *a,
+		     const char *what, FILE *out)
+{
+	char name[48];
+	int ret = check_target(c, t->worker_id, t->hb ? -1 : t->chan, out);
+
+	if (ret < 0)
+		return ret;
+	if (a->ppm > TT_SHIM_PPM_MAX)
+		return tt_ctl_err_out(out, -EINVAL, "%s %.4f%%: allowed 0..100", what,
+				      a->ppm / 1e4);
+	ret = shim_target(c, t->worker_id, t->hb, t->hb ? CHAN_NONE : t->chan, a, NULL, out);
+	if (ret < 0)
+		return ret;
+	target_name(t, name, sizeof(name));
+	if (a->op == SHIM_DUP)
+		fprintf(out, "%s: duplicating %.4g%% of packets\n", name, a->ppm / 1e4);
+	else
+		fprintf(out,
+			"%s: holding %.4g%% of packets behind the next one (at most %" PRIu64
+			" us)\n",
+			name, a->ppm / 1e4, (uint64_t)(a->hold_ns / TT_NS_PER_US));
+	return 0;
+}
+
+int tt_ctl_fault_dup(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t ppm, FILE *out)
+{
+	struct shim_arg a = {.op = SHIM_DUP, .ppm = ppm};
+
+	TT_CTL_VERB_BEGIN(c);
+	TT_CTL_VERB_END(c, mark_after(c, fault_ppm(c, t, &a, "dup", out)));
+}
+
+int tt_ctl_fault_reorder(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t ppm,
+			 uint32_t hold_us, FILE *out)
+{
+	struct shim_arg a = {.op = SHIM_REORDER, .ppm = ppm, .hold_ns = tt_us_to_ns(hold_us)};
+
+	TT_CTL_VERB_BEGIN(c);
+	TT_CTL_VERB_END(c, mark_after(c, fault_ppm(c, t, &a, "reorder", out)));
 }
 
 static int fault_delay(struct tt_ctl *c, const struct tt_ctl_target *t, uint32_t delay_us,

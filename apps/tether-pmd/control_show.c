@@ -360,7 +360,7 @@ int tt_ctl_show_workers(struct tt_ctl *c, FILE *out)
 	TT_CTL_VERB_END(c, show_workers(c, out));
 }
 
-/* "cut", "drop 5%", "delay 2000+500us", joined; "-" when none. */
+/* "cut", "drop 5%", "dup 1%", "reorder 10%/10000us", "delay 2000+500us", joined; "-" when none. */
 static void fault_text(const struct tt_shim_fault *f, bool admin_cut, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -372,6 +372,12 @@ static void fault_text(const struct tt_shim_fault *f, bool admin_cut, char *buf,
 		n += (size_t)snprintf(buf + n, len - n, "cut ");
 	if (f->drop_ppm > 0 && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "drop %.4g%% ", f->drop_ppm / 1e4);
+	if (f->dup_ppm > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "dup %.4g%% ", f->dup_ppm / 1e4);
+	if (f->reorder_ppm > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "reorder %.4g%%/%" PRIu64 "us ",
+				      f->reorder_ppm / 1e4,
+				      (uint64_t)(f->reorder_hold_ns / TT_NS_PER_US));
 	if (f->delay_ns > 0 && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "delay %" PRIu64 "+%" PRIu64 "us ",
 				      (uint64_t)(f->delay_ns / TT_NS_PER_US),

@@ -170,6 +170,7 @@ static int channels_locked(const char *params, struct rte_tel_data *d)
 		for (k = 0; k < nv[i].n_chan; k++) {
 			const struct tt_ctl_chan_view *cv = &nv[i].chan[k];
 			struct rte_tel_data *c;
+			enum tt_shim_ctr ctr;
 			char key[48];
 
 			snprintf(key, sizeof(key), "%s/%u", role_key(nv[i].role), k);
@@ -195,6 +196,13 @@ static int channels_locked(const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(c, "shim_drop_ppm", cv->fault.drop_ppm);
 			rte_tel_data_add_dict_u64(c, "shim_delay_us",
 						  cv->fault.delay_ns / TT_NS_PER_US);
+			rte_tel_data_add_dict_u64(c, "shim_dup_ppm", cv->fault.dup_ppm);
+			rte_tel_data_add_dict_u64(c, "shim_reorder_ppm", cv->fault.reorder_ppm);
+			/* What this end's shim did to the channel's packets: "shim_pkts_cut"... */
+			for (ctr = 0; ctr < TT_SHIM_CTR_MAX; ctr++) {
+				snprintf(key, sizeof(key), "shim_pkts_%s", tt_shim_ctr_name(ctr));
+				rte_tel_data_add_dict_u64(c, key, cv->shim[ctr]);
+			}
 		}
 	}
 	free(nv);

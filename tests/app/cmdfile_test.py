@@ -38,6 +38,8 @@ show sessions
         r'^worker\s+3\s+2\s+live\s+Up\s+2/2 up',
         r'^  quit: stop everything and exit',
         r'^  fault cut\|restore worker <id> channel <c>:',
+        r'^  fault dup worker <id> channel <c> <percent>:',
+        r'^  fault reorder worker <id> channel <c> <percent> <hold-us>:',
         r'^  fault pause worker <id> <ms>:',
         r'^chan-up at t=\d+\.\d us: ',
         r'^tether> quit\nbye',
@@ -124,7 +126,7 @@ wait live 3000
         r'^every worker live, every channel up',
     ], [r'fenced', r'FENCED']),
 
-    # fault cut|restore (network and admin), drop, delay, clear, pause
+    # fault cut|restore (network and admin), drop, dup, reorder, delay, clear, pause
     'fault': ('''
 wait live 5000
 fault drop worker 1 hb 10
@@ -136,6 +138,14 @@ show sessions
 fault clear worker 1
 fault clear worker 3
 show channels worker 3
+fault dup worker 2 channel 0 5
+fault dup worker 2 hb 2.5
+fault reorder worker 2 channel 1 20
+fault reorder worker 2 hb 10 5000
+show channels worker 2
+show sessions
+fault clear worker 2
+show channels worker 2
 fault cut worker 2 channel 1
 wait event chan-down worker 2 3000
 wait event hb-silenced worker 2 3000
@@ -159,6 +169,11 @@ fault drop worker 1 hb 101
 fault drop worker 1 hb lots
 fault cut worker 7 channel 0
 fault cut worker 1 channel 2
+fault dup worker 1 hb 101
+fault reorder worker 1 channel 0 lots
+fault reorder worker 1 channel 0 10 0
+fault reorder worker 7 hb 10
+fault dup worker 1 channel 2 10
 ''', 1, [
         r'^worker 1 heartbeat: dropping 10% of packets',
         r'^worker 1 channel 0: dropping 0\.5% of packets',
@@ -168,6 +183,17 @@ fault cut worker 1 channel 2
         r'^master\s+1\s+Up\s.* / drop 10%',
         r'^worker\s+3\s+Up\s.* / delay 500\+0us',
         r'^worker 3: every shim fault cleared\ntether> show channels worker 3\n(.*\n){4}',
+        r'^worker 2 channel 0: duplicating 5% of packets',
+        r'^worker 2 heartbeat: duplicating 2\.5% of packets',
+        r'^worker 2 channel 1: holding 20% of packets behind the next one \(at most 10000 us\)',
+        r'^worker 2 heartbeat: holding 10% of packets behind the next one \(at most 5000 us\)',
+        r'^master\s+2\s+0\s+up\s.*\sdup 5%\n',
+        r'^master\s+2\s+1\s+up\s.*\sreorder 20%/10000us\n',
+        r'^worker\s+2\s+0\s+up\s.*\sdup 5%\n',
+        r'^worker\s+2\s+1\s+up\s.*\sreorder 20%/10000us\n',
+        r'^master\s+2\s+Up\s.* / dup 2\.5% reorder 10%/5000us\n',
+        r'^worker\s+2\s+Up\s.* / dup 2\.5% reorder 10%/5000us\n',
+        r'^worker 2: every shim fault cleared\ntether> show channels worker 2\n.*\n(.*\s-\n){4}',
         r'^worker 2 channel 1: cut: every packet dropped at t=\d+\.\d us \(both directions\)',
         r'^chan-down at t=\d+\.\d us: \S+( 2)?, worker 2: channel 1 DOWN \(probe-timeout\)',
         r'^hb-silenced at t=.*worker 2: heartbeat silenced: channel 1 went down',
@@ -191,6 +217,11 @@ fault cut worker 1 channel 2
         r'^worker\s+3\s+2\s+live\s+Up\s+2/2 up\s+0\s+\S+\s+1\s+1',
         r'^error: drop 101%?: a percentage 0\.\.100|^error: drop \'101\': a percentage',
         r"^error: drop 'lots': a percentage 0\.\.100",
+        r'^error: no worker 7 \(workers: 1 2 3\)',
+        r'^error: channel 2: worker 1 has channels 0\.\.1',
+        r"^error: dup '101': a percentage 0\.\.100",
+        r"^error: reorder 'lots': a percentage 0\.\.100",
+        r'^error: reorder hold 0 us: give 1 or more',
         r'^error: no worker 7 \(workers: 1 2 3\)',
         r'^error: channel 2: worker 1 has channels 0\.\.1',
     ], []),

@@ -289,13 +289,14 @@ def telemetry(prefix, cmd, timeout=2.0):
             reply = json.loads(sock.recv(hello.get('max_output_len', 1 << 16)).decode())
     except (OSError, ValueError):
         return None
-    return reply.get(cmd)
+    # The reply is keyed by the command without its parameters.
+    return reply.get(cmd.split(',', 1)[0])
 
 
 class Proc:
     """One tether-pmd process, its output in files."""
 
-    def __init__(self, run, name, argv):
+    def __init__(self, run, name, argv, interactive=False):
         self.run = run
         self.name = name
         self.out_path = os.path.join(run.tmp, name + '.out')
@@ -304,8 +305,10 @@ class Proc:
         self.outf = open(self.out_path, 'w')
         self.errf = open(self.err_path, 'w')
         self.t_start = now()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.outf,
-                                  stderr=self.errf)
+        # interactive: the app's prompt (-i) reads the commands send() writes to its stdin.
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if interactive else
+                                  subprocess.DEVNULL, stdout=self.outf, stderr=self.errf,
+                                  text=interactive)
         self.t_exit = None
         self.rc = None
         run.procs.append(self)
@@ -325,6 +328,17 @@ class Proc:
             time.sleep(0.01)
         return self.rc
 
+    def send(self, text):
+        """Type command lines at the prompt of an interactive process; False if it is gone."""
+        if self.p.stdin is None or self.poll() is not None:
+            return False
+        try:
+            self.p.stdin.write(text)
+            self.p.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            return False
+        return True
+
     def signal(self, sig):
         if self.poll() is None:
             try:
@@ -340,9 +354,12 @@ class Proc:
             if self.wait(grace) is None:
                 self.signal(signal.SIGKILL)
                 self.wait(grace)
-        for f in (self.outf, self.errf):
-            if not f.closed:
-                f.close()
+        for f in (self.outf, self.errf, self.p.stdin):
+            if f is not None and not f.closed:
+                try:
+                    f.close()
+                except OSError:
+                    pass
         return self.rc
 
     def out(self):
@@ -435,12 +452,15 @@ class Run:
         w = self.write('worker.ini', WORKER_INI.format(lcore=0, **v))
         return m, w
 
-    def start(self, name, ns, eal, role, cfg, cmdfile=None):
+    def start(self, name, ns, eal, role, cfg, cmdfile=None, interactive=False):
+        """Start one tether-pmd; interactive: with its prompt (-i) on a pipe (Proc.send)."""
         argv = [] if ns is None else ['ip', 'netns', 'exec', ns]
         argv += [self.exe] + eal + ['--', '--role', role, '--config', cfg]
         if cmdfile is not None:
             argv += ['--cmdfile', cmdfile]
-        return Proc(self, name, argv)
+        if interactive:
+            argv += ['-i']
+        return Proc(self, name, argv, interactive)
 
     # -- network namespaces --
 
@@ -654,3 +674,122 @@ def report(case, rows):
     """One machine-readable line for the README's table."""
     print('# RESULT %s %s' % (case, ' '.join('%s=%s' % kv for kv in rows)))
     sys.stdout.flush()
+
+
+# ---- the fault matrix's checks (netns_test.py) ------------------------------------------------
+
+
+def task_intervals(worker_runs, ends):
+    """When each worker incarnation held each task: {task: [(name, epoch, t_start, t_end)]}.
+
+    A task runs from its "started" event to its "result sent" event; a task with no
+    result ran until its incarnation stopped acting: its fence, else ends[name] (the
+    SIGKILL, or the process's exit), else the end of its log.
+    """
+    spans = {}
+    for name, evs in worker_runs:
+        fence = first(evs, 'fence')
+        stop = fence.t if fence else ends.get(name, evs[-1].t if evs else 0.0)
+        open_ = {}
+        for e in evs:
+            if e.kind == 'task-start':
+                open_[(int(e.args[0]), e.epoch)] = e.t
+            elif e.kind == 'task-result':
+                key = (int(e.args[0]), e.epoch)
+                t0 = open_.pop(key, e.t)
+                spans.setdefault(key[0], []).append((name, key[1], t0, e.t))
+        for (task, epoch), t0 in open_.items():
+            spans.setdefault(task, []).append((name, epoch, t0, max(t0, stop)))
+    return spans
+
+
+def check_no_overlap(t, worker_runs, ends):
+    """Never two workers executing one task at once: the execution intervals of a task in
+    different incarnations or epochs are disjoint. Returns how many tasks ran more than once."""
+    spans = task_intervals(worker_runs, ends)
+    bad = []
+    multi = 0
+    for task, sp in spans.items():
+        if len(sp) < 2:
+            continue
+        multi += 1
+        sp = sorted(sp, key=lambda x: x[2])
+        for a, b in zip(sp, sp[1:]):
+            if (a[0], a[1]) != (b[0], b[1]) and b[2] < a[3]:
+                bad.append('task %d: %s epoch %d ran %.6f..%.6f, %s epoch %d from %.6f'
+                           % (task, a[0], a[1], a[2], a[3], b[0], b[1], b[2]))
+    t.ok(not bad, 'never two workers executing one task at once (%d tasks ran in more than '
+         'one incarnation or epoch; their intervals are disjoint)' % multi, '\n'.join(bad[:20]))
+    return multi
+
+
+def check_fence_first(t, master_evs, worker_runs, gone, starts, t_until):
+    """Every worker incarnation the master declared dead had stopped acting first.
+
+    The incarnation of a declaration is the last one started before it (starts:
+    {name: start time}; a worker is only started again once the master declared
+    the one before dead). Declarations from t_until on (the end of the run, when
+    the test stops the last worker) are not faults and are left out.
+    gone: {incarnation name: time} for incarnations that stop without a fence line of
+    their own (SIGKILL: the kill; SIGSTOP: the stop, after which it cannot act and on
+    waking it fences before it touches a task). Otherwise the incarnation's fence.
+    Returns the margins (declaration - stop) in ms, smallest first.
+    """
+    margins = []
+    deads = [e for e in master_evs if e.kind == 'worker-dead' and e.t < t_until]
+    resched = [e for e in master_evs if e.kind == 'reschedule']
+    runs = dict(worker_runs)
+    for i, d in enumerate(deads):
+        # The reschedules of this declaration: after the one before, up to the next.
+        t_prev = deads[i - 1].t if i > 0 else float('-inf')
+        t_next = deads[i + 1].t if i + 1 < len(deads) else float('inf')
+        mine = [e for e in resched if t_prev < e.t <= t_next]
+        before = [n for n, _ in worker_runs if starts[n] < d.t]
+        if not t.ok(before, 'master declared the worker dead at %.6f: a worker incarnation '
+                    'had been started before' % d.t):
+            continue
+        name = before[-1]
+        evs = runs[name]
+        fence = first(evs, 'fence')
+        t_gone = gone.get(name, fence.t if fence else None)
+        t.ok(t_gone is not None and t_gone < d.t,
+             '%s stopped acting (%s at %s) before the master declared it dead (%.6f)'
+             % (name, 'signal' if name in gone else 'fence',
+                '-' if t_gone is None else '%.6f' % t_gone, d.t), fmt_events(evs[-20:]))
+        late = [e for e in mine if t_gone is None or e.t <= t_gone]
+        t.ok(not late, 'all %d reschedules of its tasks came after %s stopped acting'
+             % (len(mine), name), fmt_events(late[:10]))
+        if t_gone is not None:
+            margins.append((d.t - t_gone) * 1e3)
+    return sorted(margins)
+
+
+def recovery(master_evs, worker_runs, stale_ids, t_clear, rejoined):
+    """After a fault clears: (t_up, t_commit, n_after).
+
+    t_up: sessions Up again: the master's first "live" after t_clear if the worker
+    had to re-join, else t_clear (they never went down). t_commit: the first result
+    sent after t_up that the master did not reject as stale (it committed it, as the
+    exactly-once check confirms). n_after: distinct tasks committed that way.
+    """
+    if rejoined:
+        live = first(master_evs, 'live', after=t_clear)
+        t_up = live.t if live else None
+    else:
+        t_up = t_clear
+    if t_up is None:
+        return None, None, 0
+    res = sorted((e.t, int(e.args[0])) for _, evs in worker_runs for e in evs
+                 if e.kind == 'task-result' and e.t >= t_up and int(e.args[0]) not in stale_ids)
+    return t_up, (res[0][0] if res else None), len({k for _, k in res})
+
+
+def result_row(case, fault, outcome, recovery_ms, s, stale, margins, extra=()):
+    """The fault matrix's row of one case (the README's table), machine-readable."""
+    rows = [('fault', fault), ('outcome', outcome), ('recovery_ms', fmt_ms(recovery_ms)),
+            ('committed', s['committed_once'] if s else '-'),
+            ('duplicates', s['duplicates'] if s else '-'),
+            ('lost', (s['submitted'] - s['committed_once']) if s else '-'),
+            ('stale_rejected', stale),
+            ('fence_margin_ms', fmt_ms(margins[0]) if margins else '-')]
+    report(case, rows + list(extra))
