@@ -438,6 +438,11 @@ static int scan_one(struct ctx *c, char *buf, size_t len, unsigned int lineno, c
 	if (len > LINE_MAX_CHARS)
 		return fail(c, lineno, "line is %zu characters long; at most %d are read", len,
 			    LINE_MAX_CHARS);
+	/* rte_cfgfile reads a line only up to a NUL: the rest would vanish unseen. */
+	p = memchr(buf, '\0', len);
+	if (p != NULL)
+		return fail(c, lineno, "a NUL byte at column %zu: the file must be text",
+			    (size_t)(p - buf) + 1);
 	p = memchr(buf, CFG_DEFAULT_COMMENT_CHARACTER, len);
 	if (p != NULL && (p == buf || p[-1] != '\\'))
 		len = (size_t)(p - buf);
@@ -495,6 +500,7 @@ static int scan_file(struct ctx *c, const char *path)
 	f = fopen(path, "r");
 	if (f == NULL)
 		return fail(c, 0, "cannot open: %s", strerror(errno));
+	errno = 0;
 	while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
 		size_t len = (size_t)n;
 
@@ -503,8 +509,11 @@ static int scan_file(struct ctx *c, const char *path)
 			len--;
 		rc = scan_one(c, buf, len, lineno, sec);
 	}
+	/* fopen() takes a directory; the first read says EISDIR: name it. */
 	if (rc == 0 && ferror(f))
-		rc = fail(c, 0, "read error after line %u", lineno);
+		rc = lineno > 0 ? fail(c, 0, "cannot read after line %u: %s", lineno,
+				       strerror(errno ? errno : EIO))
+				: fail(c, 0, "cannot read: %s", strerror(errno ? errno : EIO));
 	free(buf);
 	fclose(f);
 	return rc;

@@ -36,6 +36,9 @@ CASES = [
     ('bad address', sub('ip', '10.0.0.300'), r'\[net\] ip = 10\.0\.0\.300'),
     ('unsafe timers', sub('worker_detect_mult', '3'),
      r'\[heartbeat\] refused: T1 > T2 \+ I \+ d_max \+ g does not hold: T1 = .* = 30000 us.*Fix: raise worker detect_mult to at least 5'),
+    # rte_cfgfile would read the line only up to the NUL (found by fuzz_config).
+    ('NUL byte', worker.replace('role = worker', 'ro\0le = worker', 1),
+     r'a NUL byte at column 3: the file must be text'),
 ]
 
 with tempfile.TemporaryDirectory() as tmp:

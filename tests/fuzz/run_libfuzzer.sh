@@ -12,10 +12,16 @@
 # incrementally), builds the *_libfuzzer targets (tests/fuzz/meson.build adds
 # -fsanitize=fuzzer,address,undefined to them, so the build itself uses
 # -Db_sanitize=none), and runs each for SECONDS on a copy of its seed corpus
-# tests/fuzz/corpus/<harness without fuzz_>, in a temporary directory: the
+# tests/fuzz/corpus/<harness without fuzz_> (with tests/fuzz/<harness>.dict as
+# libFuzzer's dictionary when there is one), in a temporary directory: the
 # source tree is never written to. Prints one line per harness (executions,
 # coverage, result) and exits non-zero if any harness crashed, leaked, timed
 # out or failed an oracle; the log and the reproducer are kept and named.
+#
+# DPDK is optional (-Ddpdk=auto): only fuzz_config (the INI loader, which
+# links rte_cfgfile but needs no EAL) wants it. Without libdpdk that harness
+# is listed as skipped, unless it was named on the command line. Only the
+# *_libfuzzer targets and what they link are built, never the app.
 set -eu
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,7 +61,7 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" "$src" -Db_sanitize=none -Ddpdk=disabled \
+	CC=clang meson setup "$build" "$src" -Db_sanitize=none -Ddpdk=auto \
 		-Dbuildtype=debugoptimized >"$build.setup.log" 2>&1 || {
 		cat "$build.setup.log" >&2
 		echo "run_libfuzzer: meson setup of $build failed" >&2
@@ -64,12 +70,40 @@ if [ ! -f "$build/build.ninja" ]; then
 	rm -f "$build.setup.log"
 fi
 
-# tests/fuzz/meson.build defines the *_libfuzzer targets only under clang.
+has_target() {
+	grep -q "^build tests/fuzz/$1_libfuzzer:" "$build/build.ninja"
+}
+
+# A build dir set up by an older version of this script has DPDK off:
+# turn it on if this machine has libdpdk, so fuzz_config gets its target.
+if ! grep -q '^build apps/tether-pmd/tether-pmd:' "$build/build.ninja" &&
+	pkg-config --exists libdpdk 2>/dev/null; then
+	meson configure "$build" -Ddpdk=auto >/dev/null
+	ninja -C "$build" build.ninja >/dev/null
+fi
+
+# Harnesses that need DPDK, skipped (when not asked for by name) without it.
+needs_dpdk=" fuzz_config "
+skipped=
+if [ $# -eq 0 ]; then
+	kept=
+	for h in $harnesses; do
+		if ! has_target "$h" && [ "${needs_dpdk#* "$h" }" != "$needs_dpdk" ]; then
+			skipped="$skipped $h"
+		else
+			kept="$kept $h"
+		fi
+	done
+	harnesses=$kept
+fi
+
+# tests/fuzz/meson.build defines the *_libfuzzer targets only under clang
+# (and fuzz_config only with DPDK).
 targets=
 for h in $harnesses; do
-	if ! grep -q "^build tests/fuzz/${h}_libfuzzer:" "$build/build.ninja"; then
+	if ! has_target "$h"; then
 		echo "run_libfuzzer: no target ${h}_libfuzzer in $build" \
-			"(not a clang build dir, or no such harness)" >&2
+			"(not a clang build dir, no DPDK for it, or no such harness)" >&2
 		exit 1
 	fi
 	targets="$targets tests/fuzz/${h}_libfuzzer"
@@ -88,9 +122,15 @@ run_one() {
 	if [ -d "$corpus" ]; then
 		cp "$corpus"/* "$dir/corpus/" 2>/dev/null || true
 	fi
+	# A harness may have a dictionary: tests/fuzz/<harness>.dict.
+	dict=
+	if [ -f "$src/tests/fuzz/$h.dict" ]; then
+		dict=-dict=$src/tests/fuzz/$h.dict
+	fi
 	rc=0
+	# shellcheck disable=SC2086
 	"$build/tests/fuzz/${h}_libfuzzer" -max_total_time="$secs" -timeout=20 \
-		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/" \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/" $dict \
 		"$dir/corpus" >"$dir/log" 2>&1 || rc=$?
 	echo $rc >"$dir/rc"
 }
@@ -133,6 +173,10 @@ for h in $harnesses; do
 			fi
 		done
 	fi
+done
+
+for h in $skipped; do
+	printf '%-18s %12s %8s  %s\n' "$h" - - "skipped (no libdpdk in $build)"
 done
 
 if [ $status -eq 0 ]; then
