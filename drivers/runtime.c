@@ -37,6 +37,8 @@ RTE_LOG_REGISTER(tt_rt_logtype, user.tether.rt, NOTICE);
 #define RT_CMD_WAIT_US 20
 /** Shim flow id that passes untouched (tt_shim_tx: ids >= nb_flows). */
 #define RT_FLOW_NONE UINT16_MAX
+/** SPLIT: slots of an endpoint's heartbeat rings (RX dispatch, TX hand-off). */
+#define RT_HB_RING 1024
 
 /* Per-lcore counters, local to the lcore and folded into pub_lc. */
 enum rt_lc {
@@ -51,7 +53,27 @@ enum rt_lc {
 	RT_LC_LINK_DOWNS,
 	RT_LC_DEADLINES,
 	RT_LC_LATE_MAX,
+	RT_LC_HB_RX,	    /* SPLIT, HB lane: heartbeats handed to the HB plane */
+	RT_LC_HB_DROP,	    /* ... refused by it */
+	RT_LC_HB_TX,	    /* ... heartbeats handed to the data lane */
+	RT_LC_HB_RING_FULL, /* ... not handed: TX ring full, or RX ring full (data lane) */
 	RT_LC_MAX
+};
+
+/*
+ * The per-lcore part of the loop: the data lane (lcore_id) always; with the
+ * SPLIT layout also the heartbeat lane (hb_lcore_id). Each lane's counters
+ * and mailbox are its own.
+ */
+struct rt_lane {
+	unsigned int lcore_id;
+	bool hb;     /* the heartbeat lane */
+	tt_ns_t now; /* the current pass's time */
+	struct rte_ring *cmd_ring;
+	uint64_t lc[RT_LC_MAX];
+	uint64_t hist[TT_RT_LATE_BUCKETS];
+	_Atomic uint64_t pub_lc[RT_LC_MAX];
+	_Atomic uint64_t pub_hist[TT_RT_LATE_BUCKETS];
 };
 
 struct rt_port {
@@ -93,6 +115,12 @@ struct rt_ep {
 	uint16_t dc_port_base; /* WORKER */
 	uint16_t ip_id;
 	struct rte_mbuf *pending; /* handed out by tx_buf, not yet back through tx_send */
+	/* SPLIT: the HB lane's side (hb_pending, late_*_hb) and the two rings */
+	struct rte_mbuf *hb_pending;
+	struct rte_ring *hb_rx_ring; /* data lane -> HB lane: received heartbeats */
+	struct rte_ring *hb_tx_ring; /* HB lane -> data lane: heartbeats to send */
+	bool late_armed_hb;
+	tt_ns_t late_seen_hb;
 	bool exited;
 	int exit_code;
 	atomic_bool pub_exited;
@@ -103,6 +131,8 @@ struct rt_ep {
 
 struct tt_rt {
 	unsigned int lcore_id;
+	unsigned int hb_lcore_id; /* SPLIT */
+	bool split;
 	enum tt_rt_layout layout;
 	enum tt_rt_poll_mode poll_mode;
 	uint16_t burst;
@@ -119,12 +149,14 @@ struct tt_rt {
 	pthread_mutex_t ctl_lock;
 	bool launched; /* under ctl_lock */
 	atomic_bool quit;
-	atomic_int state; /* enum tt_rt_state */
-	tt_ns_t now;	  /* the current pass's time (tx callbacks have no `now`) */
+	atomic_int state;     /* enum tt_rt_state */
+	atomic_int lanes_run; /* lanes still looping */
+	tt_ns_t now;	      /* the data lane's pass time (tx callbacks have no `now`) */
 	uint64_t lc[RT_LC_MAX];
 	uint64_t hist[TT_RT_LATE_BUCKETS];
 	_Atomic uint64_t pub_lc[RT_LC_MAX];
 	_Atomic uint64_t pub_hist[TT_RT_LATE_BUCKETS];
+	struct rt_lane hbl; /* SPLIT: the heartbeat lane */
 };
 
 #define TT_X(name, str) str,
@@ -265,28 +297,25 @@ static uint16_t tx_flow(const struct rt_ep *ep, int nidx, const struct tt_udp_me
  * out. The output port index rides in m->port (an mbuf we built has no input
  * port) so that frames the shim releases later find their TX buffer.
  */
-static int ep_tx_send(void *ctx, const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
+/*
+ * A datagram's payload is in m after the header room: resolve, write the
+ * headers, pass the shim, queue. Data lane only (neighbour table, shim, TX
+ * buffers are its own).
+ */
+static int tx_finish(struct rt_ep *ep, struct rte_mbuf *m, const struct tt_udp_meta *meta,
+		     size_t len)
 {
-	struct rt_ep *ep = ctx;
 	struct tt_rt *rt = ep->rt;
-	struct rte_mbuf *m = ep->pending, *out[TT_SHIM_TX_OUT_MAX];
+	struct rte_mbuf *out[TT_SHIM_TX_OUT_MAX];
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	struct tt_pkt_udp4_hdr h;
 	const uint8_t *mac;
 	struct rt_port *p;
 	uint16_t pidx = 0;
 	unsigned int n;
 	size_t flen;
-	uint8_t *frame;
 	int nidx;
 
-	ep->pending = NULL;
-	if (m == NULL)
-		return -EINVAL;
-	frame = rte_pktmbuf_mtod(m, uint8_t *);
-	if (len == 0 || buf != tt_pkt_udp4_payload(frame)) {
-		rte_pktmbuf_free(m);
-		return len == 0 ? 0 : -EINVAL;
-	}
 	nidx = tt_neigh_find(ep->neigh, meta->dst_ip);
 	mac = nidx >= 0 ? tt_neigh_resolve(ep->neigh, (uint32_t)nidx, &pidx) : NULL;
 	if (mac == NULL) {
@@ -328,6 +357,93 @@ static int ep_tx_send(void *ctx, const struct tt_udp_meta *meta, uint8_t *buf, s
 	return 0;
 }
 
+static int ep_tx_send(void *ctx, const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
+{
+	struct rt_ep *ep = ctx;
+	struct rte_mbuf *m = ep->pending;
+
+	ep->pending = NULL;
+	if (m == NULL)
+		return -EINVAL;
+	if (len == 0 || buf != tt_pkt_udp4_payload(rte_pktmbuf_mtod(m, uint8_t *))) {
+		rte_pktmbuf_free(m);
+		return len == 0 ? 0 : -EINVAL;
+	}
+	return tx_finish(ep, m, meta, len);
+}
+
+/*
+ * SPLIT, HB lane. A heartbeat's mbuf crosses to the data lane through
+ * hb_tx_ring with its addressing in the header room (overwritten by the
+ * headers there) and its payload length in data_len: the neighbour table,
+ * the shim and the TX queue stay the data lane's alone.
+ */
+struct hb_tx_note {
+	struct tt_udp_meta meta;
+	uint32_t len;
+};
+
+_Static_assert(sizeof(struct hb_tx_note) <= TT_PKT_UDP4_HDRS_LEN,
+	       "a heartbeat's note fits the header room");
+
+static uint8_t *ep_hb_tx_buf(void *ctx, size_t *cap)
+{
+	struct rt_ep *ep = ctx;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ep->pool);
+
+	if (m == NULL) {
+		ep->rt->hbl.lc[RT_LC_HB_RING_FULL]++;
+		return NULL;
+	}
+	ep->hb_pending = m;
+	*cap = rte_pktmbuf_tailroom(m) - TT_PKT_UDP4_HDRS_LEN;
+	return tt_pkt_udp4_payload(rte_pktmbuf_mtod(m, uint8_t *));
+}
+
+static int ep_hb_tx_send(void *ctx, const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
+{
+	struct rt_ep *ep = ctx;
+	struct rte_mbuf *m = ep->hb_pending;
+	struct hb_tx_note note = {.meta = *meta, .len = (uint32_t)len};
+	uint8_t *frame;
+
+	ep->hb_pending = NULL;
+	if (m == NULL)
+		return -EINVAL;
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	if (len == 0 || buf != tt_pkt_udp4_payload(frame)) {
+		rte_pktmbuf_free(m);
+		return len == 0 ? 0 : -EINVAL;
+	}
+	memcpy(frame, &note, sizeof(note));
+	if (rte_ring_sp_enqueue(ep->hb_tx_ring, m) != 0) {
+		rte_pktmbuf_free(m);
+		ep->rt->hbl.lc[RT_LC_HB_RING_FULL]++;
+		return -ENOBUFS;
+	}
+	ep->rt->hbl.lc[RT_LC_HB_TX]++;
+	return 0;
+}
+
+/* SPLIT, data lane: send what the HB lane handed over. @return true if any. */
+static bool ep_hb_tx_drain(struct rt_ep *ep)
+{
+	struct rte_mbuf *ms[RT_SHIM_POLL];
+	unsigned int n, k = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(ep->hb_tx_ring, (void **)ms, RT_SHIM_POLL, NULL);
+		for (unsigned int i = 0; i < n; i++) {
+			struct hb_tx_note note;
+
+			memcpy(&note, rte_pktmbuf_mtod(ms[i], uint8_t *), sizeof(note));
+			tx_finish(ep, ms[i], &note.meta, note.len);
+		}
+		k += n;
+	} while (n == RT_SHIM_POLL);
+	return k > 0;
+}
+
 /* ---- RX ---------------------------------------------------------------- */
 
 static void ep_mark_exited(struct rt_ep *ep)
@@ -348,9 +464,11 @@ static void ep_mark_exited(struct rt_ep *ep)
  * One received frame: ARP to the neighbour table; Ethernet/IPv4/UDP addressed
  * to us (our MAC on that port, our IPv4 address) to the endpoint; anything
  * else counted as foreign (IPv6 ND/MLD, other ethertypes, other hosts'
- * traffic, non-UDP IPv4) or malformed. The caller frees the mbuf.
+ * traffic, non-UDP IPv4) or malformed. SPLIT: a heartbeat goes to the HB
+ * lane's dispatch ring (software steering) and is not the caller's any more.
+ * @return true if the mbuf was handed on; else the caller frees it.
  */
-static void rx_one(struct rt_ep *ep, struct rt_port *p, uint16_t pidx, struct rte_mbuf *m,
+static bool rx_one(struct rt_ep *ep, struct rt_port *p, uint16_t pidx, struct rte_mbuf *m,
 		   tt_ns_t now)
 {
 	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -363,11 +481,11 @@ static void rx_one(struct rt_ep *ep, struct rt_port *p, uint16_t pidx, struct rt
 	p->ctr[TT_RT_PC_RX_PKTS]++;
 	if (unlikely(m->nb_segs != 1)) {
 		p->ctr[TT_RT_PC_RX_SEGMENTED]++;
-		return;
+		return false;
 	}
 	if (unlikely(ep->exited)) {
 		p->ctr[TT_RT_PC_RX_EXITED]++;
-		return;
+		return false;
 	}
 	if (tt_pkt_ethertype(data, len) == TT_PKT_ETHERTYPE_ARP) {
 		switch (tt_neigh_rx_arp(ep->neigh, pidx, data, len, now)) {
@@ -381,40 +499,53 @@ static void rx_one(struct rt_ep *ep, struct rt_port *p, uint16_t pidx, struct rt
 			p->ctr[TT_RT_PC_RX_MALFORMED]++;
 			break;
 		}
-		return;
+		return false;
 	}
 	r = tt_pkt_parse_udp4(data, len, &v);
 	p->parse[r]++;
 	if (r == TT_PKT_RX_FOREIGN || r == TT_PKT_RX_NOT_UDP) {
 		p->ctr[TT_RT_PC_RX_FOREIGN]++;
-		return;
+		return false;
 	}
 	if (r != TT_PKT_RX_OK) {
 		p->ctr[TT_RT_PC_RX_MALFORMED]++;
-		return;
+		return false;
 	}
 	if (v.ip_dst != ep->my_ip || memcmp(v.eth_dst, p->mac, TT_PKT_ETH_ADDR_LEN) != 0) {
 		p->ctr[TT_RT_PC_RX_FOREIGN]++;
-		return;
+		return false;
 	}
 	p->ctr[TT_RT_PC_RX_UDP]++;
 	/* Software dispatch of heartbeats: the rule tt_flow_hb_match() applies. */
-	if (v.dst_port == TT_FLOW_BFD_UDP_PORT)
+	if (v.dst_port == TT_FLOW_BFD_UDP_PORT) {
 		p->ctr[TT_RT_PC_RX_HB]++;
+		if (ep->rt->split) {
+			if (rte_ring_sp_enqueue(ep->hb_rx_ring, m) == 0)
+				return true;
+			ep->rt->lc[RT_LC_HB_RING_FULL]++;
+			p->ctr[TT_RT_PC_RX_ENGINE_DROP]++;
+			return false;
+		}
+	}
 	meta.src_ip = v.ip_src;
 	meta.dst_ip = v.ip_dst;
 	meta.src_port = v.src_port;
 	meta.dst_port = v.dst_port;
 	meta.ttl = v.ttl;
 	if (ep->role == TT_RT_ROLE_MASTER) {
-		rc = tt_master_rx(ep->master, &meta, v.payload, v.payload_len, now);
+		rc = ep->rt->split
+			     ? tt_master_rx_dc(ep->master, &meta, v.payload, v.payload_len, now)
+			     : tt_master_rx(ep->master, &meta, v.payload, v.payload_len, now);
 	} else {
-		rc = tt_worker_rx(ep->worker, &meta, v.payload, v.payload_len, now);
+		rc = ep->rt->split
+			     ? tt_worker_rx_dc(ep->worker, &meta, v.payload, v.payload_len, now)
+			     : tt_worker_rx(ep->worker, &meta, v.payload, v.payload_len, now);
 		if (rc == TT_WORKER_EXITED)
 			ep_mark_exited(ep);
 	}
 	if (rc < 0)
 		p->ctr[TT_RT_PC_RX_ENGINE_DROP]++;
+	return false;
 }
 
 static bool rx_queue(struct rt_ep *ep, uint16_t pidx, uint16_t queue, tt_ns_t now)
@@ -426,17 +557,22 @@ static bool rx_queue(struct rt_ep *ep, uint16_t pidx, uint16_t queue, tt_ns_t no
 	if (n == 0)
 		return false;
 	for (uint16_t i = 0; i < n; i++)
-		rx_one(ep, p, pidx, pkts[i], now);
+		if (rx_one(ep, p, pidx, pkts[i], now))
+			pkts[i] = NULL;
 	rte_pktmbuf_free_bulk(pkts, n);
 	return true;
 }
 
 /* ---- the loop ---------------------------------------------------------- */
 
+/* The data lane's deadline: the endpoint's, or with SPLIT its DC plane's. */
 static bool ep_next_deadline(const struct rt_ep *ep, tt_ns_t *d)
 {
 	if (ep->exited)
 		return false;
+	if (ep->rt->split)
+		return ep->role == TT_RT_ROLE_MASTER ? tt_master_next_deadline_dc(ep->master, d)
+						     : tt_worker_next_deadline_dc(ep->worker, d);
 	if (ep->role == TT_RT_ROLE_MASTER)
 		return tt_master_next_deadline(ep->master, d);
 	return tt_worker_next_deadline(ep->worker, d);
@@ -482,12 +618,14 @@ static bool ep_poll(struct rt_ep *ep, tt_ns_t now)
 		}
 	}
 	if (ep->role == TT_RT_ROLE_MASTER) {
-		rc = tt_master_poll(ep->master, now);
+		rc = rt->split ? tt_master_poll_dc(ep->master, now)
+			       : tt_master_poll(ep->master, now);
 		return due || rc > 0;
 	}
-	if (tt_worker_poll(ep->worker, now) == TT_WORKER_EXITED)
+	rc = rt->split ? tt_worker_poll_dc(ep->worker, now) : tt_worker_poll(ep->worker, now);
+	if (rc == TT_WORKER_EXITED)
 		ep_mark_exited(ep);
-	return due;
+	return due || (rt->split && rc > 0);
 }
 
 static bool ep_shim_release(struct rt_ep *ep, tt_ns_t now)
@@ -517,12 +655,14 @@ static bool rt_pass(struct tt_rt *rt, tt_ns_t now)
 			struct rt_port *p = &ep->ports[i];
 
 			/* A heartbeat queue of its own goes first: heartbeats do
-			 * not wait behind a burst of data. */
-			if (p->hb_queue_active)
+			 * not wait behind a burst of data (SPLIT: the HB lane's). */
+			if (p->hb_queue_active && !rt->split)
 				busy |= rx_queue(ep, i, p->hb_queue, now);
 			busy |= rx_queue(ep, i, p->queue, now);
 		}
 		busy |= ep_poll(ep, now);
+		if (rt->split)
+			busy |= ep_hb_tx_drain(ep);
 		busy |= tt_neigh_poll(ep->neigh, now) > 0;
 		busy |= ep_shim_release(ep, now);
 		for (uint16_t i = 0; i < ep->n_ports; i++) {
@@ -569,6 +709,13 @@ static struct tt_fence_tl *ep_timeline(struct rt_ep *ep)
 					     : tt_worker_timeline(ep->worker);
 }
 
+/* The DC plane's timeline (the same one unless SPLIT). */
+static struct tt_fence_tl *ep_timeline_dc(struct rt_ep *ep)
+{
+	return ep->role == TT_RT_ROLE_MASTER ? tt_master_timeline_dc(ep->master)
+					     : tt_worker_timeline_dc(ep->worker);
+}
+
 static void ep_view(struct rt_ep *ep, struct tt_rt_ep_view *v)
 {
 	v->role = ep->role;
@@ -580,17 +727,17 @@ static void ep_view(struct rt_ep *ep, struct tt_rt_ep_view *v)
 
 static void fill_snapshot(struct rt_ep *ep, struct tt_rt_ep_snapshot *s)
 {
-	struct tt_fence_tl *tl = ep_timeline(ep);
+	struct tt_fence_tl *tl = ep_timeline(ep), *tld = ep_timeline_dc(ep);
 
 	memset(s, 0, sizeof(*s));
 	s->role = ep->role;
 	s->exited = ep->exited;
 	s->exit_code = ep->exit_code;
 	if (ep->role == TT_RT_ROLE_MASTER) {
-		s->master = *tt_master_counters(ep->master);
+		tt_master_counters_sum(ep->master, &s->master);
 		s->n_peers = ep->n_peers;
 	} else {
-		s->worker = *tt_worker_counters(ep->worker);
+		tt_worker_counters_sum(ep->worker, &s->worker);
 		s->worker_state = tt_worker_state(ep->worker);
 		s->worker_epoch = tt_worker_epoch(ep->worker);
 		s->hb_state = tt_hb_state(tt_worker_hb(ep->worker));
@@ -598,11 +745,15 @@ static void fill_snapshot(struct rt_ep *ep, struct tt_rt_ep_snapshot *s)
 	memcpy(s->neigh, tt_neigh_counters(ep->neigh), sizeof(s->neigh));
 	s->tl_events = tt_fence_tl_count(tl);
 	s->tl_dropped = tt_fence_tl_dropped(tl);
+	if (tld != tl) {
+		s->tl_events += tt_fence_tl_count(tld);
+		s->tl_dropped += tt_fence_tl_dropped(tld);
+	}
 }
 
 static int cmd_tl_read(struct rt_ep *ep, struct tt_rt_cmd *c)
 {
-	struct tt_fence_tl *tl = ep_timeline(ep);
+	struct tt_fence_tl *tl = c->tl_dc ? ep_timeline_dc(ep) : ep_timeline(ep);
 	uint32_t n, k = 0;
 
 	if (c->tl_drain) {
@@ -621,7 +772,7 @@ static int cmd_tl_read(struct rt_ep *ep, struct tt_rt_cmd *c)
  * or the control thread while the loop does not run), then publish its
  * completion. cmd_check() has validated it.
  */
-static void run_cmd(struct tt_rt *rt, struct tt_rt_cmd *c, tt_ns_t now)
+static void run_cmd(struct tt_rt *rt, uint64_t *lc, struct tt_rt_cmd *c, tt_ns_t now)
 {
 	struct rt_ep *ep = &rt->eps[c->ep];
 	bool master = ep->role == TT_RT_ROLE_MASTER;
@@ -674,25 +825,31 @@ static void run_cmd(struct tt_rt *rt, struct tt_rt_cmd *c, tt_ns_t now)
 		rc = -EINVAL;
 		break;
 	}
-	/* A command (a CALL, a cut) may have made a worker fence and exit. */
-	if (!master)
+	/* A command (a CALL, a cut) may have made a worker fence and exit
+	 * (SPLIT: the data lane sees it when its DC plane has fenced). */
+	if (!master && !rt->split)
 		ep_mark_exited(ep);
 	c->rc = rc;
 	c->done_ns = now;
-	rt->lc[RT_LC_CMDS]++;
+	lc[RT_LC_CMDS]++;
 	atomic_store_explicit(&c->done_, 1, memory_order_release);
 }
 
-static void rt_mailbox(struct tt_rt *rt, tt_ns_t now)
+static void lane_mailbox(struct tt_rt *rt, struct rte_ring *ring, uint64_t *lc, tt_ns_t now)
 {
 	void *cmds[RT_CMD_BURST];
 	unsigned int n;
 
 	do {
-		n = rte_ring_sc_dequeue_burst(rt->cmd_ring, cmds, RT_CMD_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(ring, cmds, RT_CMD_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++)
-			run_cmd(rt, cmds[i], now);
+			run_cmd(rt, lc, cmds[i], now);
 	} while (n == RT_CMD_BURST);
+}
+
+static void rt_mailbox(struct tt_rt *rt, tt_ns_t now)
+{
+	lane_mailbox(rt, rt->cmd_ring, rt->lc, now);
 }
 
 /* Link watch callback (runs inside tt_link_watch_poll(), on the polling lcore). */
@@ -745,6 +902,9 @@ static bool rt_sleep(struct tt_rt *rt, tt_ns_t now)
 	for (uint32_t e = 0; e < rt->n_eps; e++) {
 		struct rt_ep *ep = &rt->eps[e];
 
+		/* SPLIT: heartbeats handed over by the HB lane go out first. */
+		if (rt->split && rte_ring_count(ep->hb_tx_ring) > 0)
+			return false;
 		if (ep_next_deadline(ep, &d))
 			wake = tt_time_min(wake, d);
 		if (tt_neigh_next_deadline(ep->neigh, &d))
@@ -760,6 +920,13 @@ static bool rt_sleep(struct tt_rt *rt, tt_ns_t now)
 	rt->lc[RT_LC_SLEEPS]++;
 	rt->lc[RT_LC_SLEEP_NS] += wake - now;
 	return true;
+}
+
+/* A lane's loop returned: the last one marks the runtime stopped. */
+static void lane_done(struct tt_rt *rt)
+{
+	if (atomic_fetch_sub_explicit(&rt->lanes_run, 1, memory_order_acq_rel) == 1)
+		atomic_store_explicit(&rt->state, TT_RT_S_STOPPED, memory_order_release);
 }
 
 /*
@@ -816,6 +983,8 @@ static int rt_loop(void *arg)
 		}
 	}
 	rt->now = tt_tsc_now(clk);
+	for (uint32_t e = 0; rt->split && e < rt->n_eps; e++)
+		ep_hb_tx_drain(&rt->eps[e]);
 	rt_flush_all(rt);
 	rt_mailbox(rt, rt->now);
 	rt_fold(rt);
@@ -823,7 +992,205 @@ static int rt_loop(void *arg)
 	urcu_qsbr_unregister_thread();
 	RT_LOG(INFO, "lcore %u: loop stops after %" PRIu64 " passes", rt->lcore_id,
 	       rt->lc[RT_LC_PASSES]);
-	atomic_store_explicit(&rt->state, TT_RT_S_STOPPED, memory_order_release);
+	lane_done(rt);
+	return 0;
+}
+
+/* ---- the heartbeat lane (SPLIT) ------------------------------------------ */
+
+/*
+ * A received heartbeat frame on the HB lane (from the dispatch ring, or the
+ * port's heartbeat queue under rte_flow steering): the same checks as the
+ * data lane's rx_one(), then the HB plane's rx. The caller frees the mbuf.
+ */
+static void hb_rx_frame(struct rt_ep *ep, struct rte_mbuf *m, tt_ns_t now)
+{
+	struct rt_lane *l = &ep->rt->hbl;
+	struct tt_pkt_view v;
+	struct tt_udp_meta meta;
+	int rc;
+
+	if (m->nb_segs != 1 ||
+	    tt_pkt_parse_udp4(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &v) !=
+		    TT_PKT_RX_OK ||
+	    v.ip_dst != ep->my_ip || v.dst_port != TT_FLOW_BFD_UDP_PORT) {
+		l->lc[RT_LC_HB_DROP]++;
+		return;
+	}
+	meta.src_ip = v.ip_src;
+	meta.dst_ip = v.ip_dst;
+	meta.src_port = v.src_port;
+	meta.dst_port = v.dst_port;
+	meta.ttl = v.ttl;
+	l->lc[RT_LC_HB_RX]++;
+	if (ep->role == TT_RT_ROLE_MASTER)
+		rc = tt_master_rx_hb(ep->master, &meta, v.payload, v.payload_len, now);
+	else
+		rc = tt_worker_rx_hb(ep->worker, &meta, v.payload, v.payload_len, now);
+	if (rc < 0)
+		l->lc[RT_LC_HB_DROP]++;
+}
+
+static bool hb_ep_exited(const struct rt_ep *ep)
+{
+	return ep->role == TT_RT_ROLE_WORKER && tt_worker_exited(ep->worker, NULL);
+}
+
+static bool hb_next_deadline(const struct rt_ep *ep, tt_ns_t *d)
+{
+	if (hb_ep_exited(ep))
+		return false;
+	return ep->role == TT_RT_ROLE_MASTER ? tt_master_next_deadline_hb(ep->master, d)
+					     : tt_worker_next_deadline_hb(ep->worker, d);
+}
+
+/* One HB lane pass over an endpoint: heartbeats in, HB plane polled. */
+static bool hb_ep_pass(struct rt_ep *ep, tt_ns_t now)
+{
+	struct rt_lane *l = &ep->rt->hbl;
+	struct rte_mbuf *ms[RT_MAX_BURST];
+	bool busy = false;
+	unsigned int n;
+	tt_ns_t d;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(ep->hb_rx_ring, (void **)ms, ep->rt->burst, NULL);
+		for (unsigned int i = 0; i < n; i++)
+			if (!hb_ep_exited(ep))
+				hb_rx_frame(ep, ms[i], now);
+		rte_pktmbuf_free_bulk(ms, n);
+		busy |= n > 0;
+	} while (n == ep->rt->burst);
+	for (uint16_t i = 0; i < ep->n_ports; i++) {
+		struct rt_port *p = &ep->ports[i];
+
+		if (!p->hb_queue_active)
+			continue;
+		n = rte_eth_rx_burst(p->port_id, p->hb_queue, ms, ep->rt->burst);
+		for (unsigned int k = 0; k < n; k++)
+			if (!hb_ep_exited(ep))
+				hb_rx_frame(ep, ms[k], now);
+		rte_pktmbuf_free_bulk(ms, n);
+		busy |= n > 0;
+	}
+	if (hb_ep_exited(ep))
+		return busy;
+	/* Lateness of the HB plane's deadlines, recorded once each. */
+	if (hb_next_deadline(ep, &d) && tt_time_reached(now, d)) {
+		busy = true;
+		if (!ep->late_armed_hb || ep->late_seen_hb != d) {
+			tt_ns_t late = now - d;
+
+			ep->late_armed_hb = true;
+			ep->late_seen_hb = d;
+			l->hist[late_bucket(late)]++;
+			l->lc[RT_LC_DEADLINES]++;
+			if (late > l->lc[RT_LC_LATE_MAX])
+				l->lc[RT_LC_LATE_MAX] = late;
+		}
+	}
+	if (ep->role == TT_RT_ROLE_MASTER)
+		busy |= tt_master_poll_hb(ep->master, now) > 0;
+	else
+		tt_worker_poll_hb(ep->worker, now);
+	return busy;
+}
+
+static void hb_fold(struct tt_rt *rt)
+{
+	struct rt_lane *l = &rt->hbl;
+
+	for (unsigned int c = 0; c < RT_LC_MAX; c++)
+		atomic_store_explicit(&l->pub_lc[c], l->lc[c], memory_order_relaxed);
+	for (unsigned int b = 0; b < TT_RT_LATE_BUCKETS; b++)
+		atomic_store_explicit(&l->pub_hist[b], l->hist[b], memory_order_relaxed);
+}
+
+/* BACKOFF on the HB lane: sleep until the next HB deadline, at most sleep_max_ns. */
+static bool hb_sleep(struct tt_rt *rt, tt_ns_t now)
+{
+	tt_ns_t wake = now + rt->sleep_max_ns, d;
+
+	for (uint32_t e = 0; e < rt->n_eps; e++) {
+		if (rte_ring_count(rt->eps[e].hb_rx_ring) > 0)
+			return false;
+		if (hb_next_deadline(&rt->eps[e], &d))
+			wake = tt_time_min(wake, d);
+	}
+	if (tt_time_diff(wake, now) < (int64_t)RT_MIN_SLEEP_NS)
+		return false;
+	tt_ctab_thread_offline();
+	rte_delay_us_sleep((unsigned int)((wake - now) / TT_NS_PER_US));
+	urcu_qsbr_thread_online();
+	rt->hbl.lc[RT_LC_SLEEPS]++;
+	rt->hbl.lc[RT_LC_SLEEP_NS] += wake - now;
+	return true;
+}
+
+/*
+ * The heartbeat lane's main function (SPLIT): the loop shape of rt_loop()
+ * for the HB planes of every endpoint. It owns the HB planes, the HB
+ * dispatch rings' consumer side, the heartbeat queues under rte_flow
+ * steering and its own mailbox; it transmits through the data lane.
+ */
+static int rt_hb_loop(void *arg)
+{
+	struct tt_rt *rt = arg;
+	struct rt_lane *l = &rt->hbl;
+	void *clk = (void *)(uintptr_t)rt->clock;
+	uint32_t hk = 0, idle = 0;
+	bool busy = false, slept = false;
+	tt_ns_t prev, now;
+
+	urcu_qsbr_register_thread();
+	RT_LOG(INFO, "lcore %u: heartbeat lane starts, %u endpoints, %s", l->lcore_id, rt->n_eps,
+	       tt_rt_poll_mode_name(rt->poll_mode));
+	prev = tt_tsc_now(clk);
+	for (;;) {
+		now = tt_tsc_now(clk);
+		l->lc[RT_LC_TOTAL_NS] += now - prev;
+		if (busy)
+			l->lc[RT_LC_BUSY_NS] += now - prev;
+		if (now - prev > l->lc[RT_LC_PASS_MAX] && !slept)
+			l->lc[RT_LC_PASS_MAX] = now - prev;
+		slept = false;
+		prev = now;
+		l->now = now;
+		l->lc[RT_LC_PASSES]++;
+		busy = false;
+		for (uint32_t e = 0; e < rt->n_eps; e++)
+			busy |= hb_ep_pass(&rt->eps[e], now);
+		tt_ctab_quiescent_state();
+		if (busy) {
+			l->lc[RT_LC_BUSY_PASSES]++;
+			idle = 0;
+		} else {
+			idle++;
+		}
+		if (++hk >= rt->hk_passes) {
+			hk = 0;
+			lane_mailbox(rt, l->cmd_ring, l->lc, now);
+			hb_fold(rt);
+			if (atomic_load_explicit(&rt->quit, memory_order_acquire))
+				break;
+		}
+		if (rt->poll_mode == TT_RT_POLL_BACKOFF && idle >= rt->idle_passes &&
+		    hb_sleep(rt, now)) {
+			slept = true;
+			hk = 0;
+			lane_mailbox(rt, l->cmd_ring, l->lc, now);
+			hb_fold(rt);
+			if (atomic_load_explicit(&rt->quit, memory_order_acquire))
+				break;
+		}
+	}
+	lane_mailbox(rt, l->cmd_ring, l->lc, tt_tsc_now(clk));
+	hb_fold(rt);
+	tt_ctab_thread_offline();
+	urcu_qsbr_unregister_thread();
+	RT_LOG(INFO, "lcore %u: heartbeat lane stops after %" PRIu64 " passes", l->lcore_id,
+	       l->lc[RT_LC_PASSES]);
+	lane_done(rt);
 	return 0;
 }
 
@@ -889,16 +1256,19 @@ static int check_config(const struct tt_rt_config *cfg, char *err, size_t err_le
 			 (int)cfg->poll_mode);
 		return -EINVAL;
 	}
-	if (cfg->layout == TT_RT_LAYOUT_SPLIT) {
-		snprintf(err, err_len,
-			 "layout split: not supported, the engine endpoints are single-thread "
-			 "objects; use combined");
-		return -ENOTSUP;
-	}
 	if (cfg->lcore_id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(cfg->lcore_id) ||
 	    cfg->lcore_id == rte_get_main_lcore()) {
 		snprintf(err, err_len, "lcore %u: not an enabled worker lcore (main lcore is %u)",
 			 cfg->lcore_id, rte_get_main_lcore());
+		return -EINVAL;
+	}
+	if (cfg->layout == TT_RT_LAYOUT_SPLIT &&
+	    (cfg->hb_lcore_id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(cfg->hb_lcore_id) ||
+	     cfg->hb_lcore_id == rte_get_main_lcore() || cfg->hb_lcore_id == cfg->lcore_id)) {
+		snprintf(err, err_len,
+			 "layout split: hb_lcore_id %u must be an enabled worker lcore other than "
+			 "the data lcore %u (main lcore is %u)",
+			 cfg->hb_lcore_id, cfg->lcore_id, rte_get_main_lcore());
 		return -EINVAL;
 	}
 	if (cfg->burst > RT_MAX_BURST) {
@@ -1032,6 +1402,7 @@ static int ep_create(struct tt_rt *rt, uint32_t e, const struct tt_rt_ep_config 
 	struct rt_ep *ep = &rt->eps[e];
 	int socket = (int)rte_lcore_to_socket_id(rt->lcore_id);
 	struct tt_io_ops io = {.tx_buf = ep_tx_buf, .tx_send = ep_tx_send, .ctx = ep};
+	struct tt_io_ops io_hb = {.tx_buf = ep_hb_tx_buf, .tx_send = ep_hb_tx_send, .ctx = ep};
 	struct tt_shim_conf sc = {0};
 	char eerr[256] = "";
 	tt_ns_t now = tt_tsc_now((void *)(uintptr_t)rt->clock);
@@ -1075,6 +1446,24 @@ static int ep_create(struct tt_rt *rt, uint32_t e, const struct tt_rt_ep_config 
 			       rt->lcore_id, e, p->port_id, strerror(-rc));
 	}
 	ep->pool = ep->ports[0].port->pool;
+	if (rt->split) {
+		char name[RTE_RING_NAMESIZE];
+		static atomic_uint hb_seq;
+		unsigned int k = atomic_fetch_add(&hb_seq, 1);
+
+		/* Single producer, single consumer: one lane on each side. */
+		snprintf(name, sizeof(name), "tt_hbrx_%u", k);
+		ep->hb_rx_ring =
+			rte_ring_create(name, RT_HB_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "tt_hbtx_%u", k);
+		ep->hb_tx_ring =
+			rte_ring_create(name, RT_HB_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ep->hb_rx_ring == NULL || ep->hb_tx_ring == NULL) {
+			snprintf(err, err_len, "ep %u: heartbeat rings: %s", e,
+				 rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
 
 	if (ec->role == TT_RT_ROLE_MASTER) {
 		struct tt_master_config mc = ec->master;
@@ -1089,6 +1478,12 @@ static int ep_create(struct tt_rt *rt, uint32_t e, const struct tt_rt_ep_config 
 		mc.io = io;
 		mc.hb_lcore = (uint16_t)rt->lcore_id;
 		mc.dc_lcore = (uint16_t)rt->lcore_id;
+		if (rt->split) {
+			mc.split_planes = true;
+			mc.io = io_hb;
+			mc.io_dc = io;
+			mc.hb_lcore = (uint16_t)rt->hb_lcore_id;
+		}
 		ep->master = tt_master_create(&mc, now, eerr, sizeof(eerr));
 		if (ep->master == NULL) {
 			rc = -errno;
@@ -1105,6 +1500,12 @@ static int ep_create(struct tt_rt *rt, uint32_t e, const struct tt_rt_ep_config 
 		wc.io = io;
 		wc.hb_lcore = (uint16_t)rt->lcore_id;
 		wc.dc_lcore = (uint16_t)rt->lcore_id;
+		if (rt->split) {
+			wc.split_planes = true;
+			wc.io = io_hb;
+			wc.io_dc = io;
+			wc.hb_lcore = (uint16_t)rt->hb_lcore_id;
+		}
 		ep->worker = tt_worker_create(&wc, now, eerr, sizeof(eerr));
 		if (ep->worker == NULL) {
 			rc = -errno;
@@ -1145,6 +1546,15 @@ static void ep_free(struct rt_ep *ep)
 		}
 	}
 	rte_pktmbuf_free(ep->pending);
+	rte_pktmbuf_free(ep->hb_pending);
+	for (int r = 0; r < 2; r++) {
+		struct rte_ring *ring = r == 0 ? ep->hb_rx_ring : ep->hb_tx_ring;
+		void *m;
+
+		while (ring != NULL && rte_ring_sc_dequeue(ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(ring);
+	}
 	tt_master_destroy(ep->master);
 	tt_worker_destroy(ep->worker);
 	tt_neigh_destroy(ep->neigh);
@@ -1192,6 +1602,10 @@ struct tt_rt *tt_rt_create(const struct tt_rt_config *cfg, char *err, size_t err
 	atomic_init(&rt->state, TT_RT_S_CREATED);
 	rt->lcore_id = cfg->lcore_id;
 	rt->layout = cfg->layout;
+	rt->split = cfg->layout == TT_RT_LAYOUT_SPLIT;
+	rt->hb_lcore_id = rt->split ? cfg->hb_lcore_id : cfg->lcore_id;
+	rt->hbl.lcore_id = rt->hb_lcore_id;
+	rt->hbl.hb = true;
 	rt->poll_mode = cfg->poll_mode;
 	rt->burst = cfg->burst ? cfg->burst : TT_RT_DEFAULT_BURST;
 	rt->hk_passes =
@@ -1211,6 +1625,20 @@ struct tt_rt *tt_rt_create(const struct tt_rt_config *cfg, char *err, size_t err
 	rt->cmd_ring = rte_ring_create(
 		ring_name, cfg->cmd_ring_size ? cfg->cmd_ring_size : TT_RT_DEFAULT_CMD_RING, socket,
 		RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rt->split) {
+		snprintf(ring_name, sizeof(ring_name), "tt_rt_hbcmd_%u_%u", cfg->hb_lcore_id,
+			 atomic_fetch_add(&rt_seq, 1));
+		rt->hbl.cmd_ring = rte_ring_create(
+			ring_name, cfg->cmd_ring_size ? cfg->cmd_ring_size : TT_RT_DEFAULT_CMD_RING,
+			socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (rt->hbl.cmd_ring == NULL) {
+			snprintf(err, err_len, "out of memory for the runtime of lcore %u",
+				 cfg->lcore_id);
+			tt_rt_destroy(rt);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	rt->link = tt_link_watch_create(rt_link_event, rt);
 	rt->eps = rte_zmalloc_socket("tt_rt_eps", cfg->n_eps * sizeof(*rt->eps),
 				     RTE_CACHE_LINE_SIZE, socket);
@@ -1253,6 +1681,7 @@ void tt_rt_destroy(struct tt_rt *rt)
 	}
 	tt_link_watch_destroy(rt->link);
 	rte_ring_free(rt->cmd_ring);
+	rte_ring_free(rt->hbl.cmd_ring);
 	pthread_mutex_destroy(&rt->ctl_lock);
 	rte_free(rt);
 }
@@ -1264,14 +1693,25 @@ int tt_rt_start(struct tt_rt *rt)
 	pthread_mutex_lock(&rt->ctl_lock);
 	if (atomic_load(&rt->state) != TT_RT_S_CREATED) {
 		rc = -EALREADY;
-	} else if (rt->lcore_id == rte_lcore_id()) {
+	} else if (rt->lcore_id == rte_lcore_id() || rt->hb_lcore_id == rte_lcore_id()) {
 		rc = -EINVAL;
-	} else if (rte_eal_get_lcore_state(rt->lcore_id) != WAIT) {
+	} else if (rte_eal_get_lcore_state(rt->lcore_id) != WAIT ||
+		   (rt->split && rte_eal_get_lcore_state(rt->hb_lcore_id) != WAIT)) {
 		rc = -EBUSY;
 	} else {
 		atomic_store(&rt->quit, false);
+		atomic_store(&rt->lanes_run, rt->split ? 2 : 1);
 		atomic_store(&rt->state, TT_RT_S_RUNNING);
-		rc = rte_eal_remote_launch(rt_loop, rt, rt->lcore_id);
+		/* SPLIT: the heartbeat lane first; if the data lane cannot
+		 * start, the heartbeat lane is stopped again. */
+		rc = rt->split ? rte_eal_remote_launch(rt_hb_loop, rt, rt->hb_lcore_id) : 0;
+		if (rc == 0) {
+			rc = rte_eal_remote_launch(rt_loop, rt, rt->lcore_id);
+			if (rc != 0 && rt->split) {
+				atomic_store(&rt->quit, true);
+				rte_eal_wait_lcore(rt->hb_lcore_id);
+			}
+		}
 		if (rc == 0)
 			rt->launched = true;
 		else
@@ -1294,6 +1734,8 @@ int tt_rt_stop(struct tt_rt *rt)
 	pthread_mutex_lock(&rt->ctl_lock);
 	if (rt->launched) {
 		rte_eal_wait_lcore(rt->lcore_id);
+		if (rt->split)
+			rte_eal_wait_lcore(rt->hb_lcore_id);
 		rt->launched = false;
 		rc = 0;
 	}
@@ -1352,12 +1794,58 @@ static void run_direct(struct tt_rt *rt, struct tt_rt_cmd *c)
 {
 	ctl_rcu_enter();
 	rt->now = tt_tsc_now((void *)(uintptr_t)rt->clock);
-	run_cmd(rt, c, rt->now);
+	run_cmd(rt, rt->lc, c, rt->now);
 	ctl_rcu_leave();
 	rt_fold(rt);
 }
 
+/*
+ * The mailbox of the lane that owns what a command touches (SPLIT: the
+ * heartbeat lane for the HB plane's timers and timeline; everything else,
+ * the data plane's, on the data lane).
+ */
+static struct rte_ring *cmd_ring_of(const struct tt_rt *rt, const struct tt_rt_cmd *c)
+{
+	if (!rt->split)
+		return rt->cmd_ring;
+	if (c->type == TT_RT_CMD_SET_HB_TIMERS || (c->type == TT_RT_CMD_TL_READ && !c->tl_dc))
+		return rt->hbl.cmd_ring;
+	return rt->cmd_ring;
+}
+
+static int cmd_exec_one(struct tt_rt *rt, struct tt_rt_cmd *cmd);
+
+/*
+ * SPLIT: a TL_READ drain of "the" timeline (tl_dc not set) drains both
+ * planes' timelines, the HB plane's first, each on its own lane, so that a
+ * reader written for one timeline per endpoint sees every event (in two
+ * runs of time order: sort them).
+ */
 int tt_rt_cmd_exec(struct tt_rt *rt, struct tt_rt_cmd *cmd)
+{
+	int rc = cmd_exec_one(rt, cmd);
+
+	if (rc == 0 && rt->split && cmd->type == TT_RT_CMD_TL_READ && cmd->tl_drain &&
+	    !cmd->tl_dc && cmd->count < cmd->events_cap) {
+		struct tt_rt_cmd dc = {
+			.type = TT_RT_CMD_TL_READ,
+			.ep = cmd->ep,
+			.events = cmd->events + cmd->count,
+			.events_cap = cmd->events_cap - cmd->count,
+			.tl_drain = true,
+			.tl_dc = true,
+		};
+
+		rc = cmd_exec_one(rt, &dc);
+		if (rc == 0)
+			cmd->count += dc.count;
+		cmd->rc = rc;
+		cmd->done_ns = dc.done_ns;
+	}
+	return rc;
+}
+
+static int cmd_exec_one(struct tt_rt *rt, struct tt_rt_cmd *cmd)
 {
 	int rc = cmd_check(rt, cmd);
 
@@ -1372,17 +1860,17 @@ int tt_rt_cmd_exec(struct tt_rt *rt, struct tt_rt_cmd *cmd)
 	atomic_store_explicit(&cmd->done_, 0, memory_order_relaxed);
 	if (tt_rt_state(rt) != TT_RT_S_RUNNING) {
 		run_direct(rt, cmd);
-	} else if (rte_ring_sp_enqueue(rt->cmd_ring, cmd) != 0) {
+	} else if (rte_ring_sp_enqueue(cmd_ring_of(rt, cmd), cmd) != 0) {
 		cmd->rc = -ENOSPC;
 	} else {
 		while (!atomic_load_explicit(&cmd->done_, memory_order_acquire)) {
 			if (tt_rt_state(rt) != TT_RT_S_RUNNING) {
-				/* The loop returned after its last look at the
-				 * mailbox: the command is still there, and this
+				/* The loops returned after their last look at the
+				 * mailboxes: the command is still there, and this
 				 * thread is the only consumer left. */
 				void *p;
 
-				while (rte_ring_sc_dequeue(rt->cmd_ring, &p) == 0)
+				while (rte_ring_sc_dequeue(cmd_ring_of(rt, cmd), &p) == 0)
 					run_direct(rt, p);
 				break;
 			}
@@ -1440,14 +1928,16 @@ int tt_rt_port_stats(const struct tt_rt *rt, uint32_t ep, uint16_t port_idx,
 	return 0;
 }
 
-void tt_rt_lcore_stats(const struct tt_rt *rt, struct tt_rt_lcore_stats *out)
+static void lane_stats(const struct tt_rt *rt, const _Atomic uint64_t *pub_lc,
+		       const _Atomic uint64_t *pub_hist, unsigned int lcore_id,
+		       struct tt_rt_lcore_stats *out)
 {
 	uint64_t v[RT_LC_MAX];
 
 	for (unsigned int c = 0; c < RT_LC_MAX; c++)
-		v[c] = atomic_load_explicit(&rt->pub_lc[c], memory_order_relaxed);
+		v[c] = atomic_load_explicit(&pub_lc[c], memory_order_relaxed);
 	memset(out, 0, sizeof(*out));
-	out->lcore_id = rt->lcore_id;
+	out->lcore_id = lcore_id;
 	out->state = tt_rt_state(rt);
 	out->layout = rt->layout;
 	out->poll_mode = rt->poll_mode;
@@ -1462,8 +1952,30 @@ void tt_rt_lcore_stats(const struct tt_rt *rt, struct tt_rt_lcore_stats *out)
 	out->link_downs = v[RT_LC_LINK_DOWNS];
 	out->deadlines = v[RT_LC_DEADLINES];
 	out->late_max_ns = v[RT_LC_LATE_MAX];
+	out->hb_rx = v[RT_LC_HB_RX];
+	out->hb_drop = v[RT_LC_HB_DROP];
+	out->hb_tx = v[RT_LC_HB_TX];
+	out->hb_ring_full = v[RT_LC_HB_RING_FULL];
 	for (unsigned int b = 0; b < TT_RT_LATE_BUCKETS; b++)
-		out->late_hist[b] = atomic_load_explicit(&rt->pub_hist[b], memory_order_relaxed);
+		out->late_hist[b] = atomic_load_explicit(&pub_hist[b], memory_order_relaxed);
+}
+
+void tt_rt_lcore_stats(const struct tt_rt *rt, struct tt_rt_lcore_stats *out)
+{
+	lane_stats(rt, rt->pub_lc, rt->pub_hist, rt->lcore_id, out);
+}
+
+int tt_rt_hb_lcore_stats(const struct tt_rt *rt, struct tt_rt_lcore_stats *out)
+{
+	if (!rt->split)
+		return -ENOENT;
+	lane_stats(rt, rt->hbl.pub_lc, rt->hbl.pub_hist, rt->hb_lcore_id, out);
+	return 0;
+}
+
+unsigned int tt_rt_hb_lcore(const struct tt_rt *rt)
+{
+	return rt->hb_lcore_id;
 }
 
 bool tt_rt_ep_exited(const struct tt_rt *rt, uint32_t ep, int *code)
@@ -1502,6 +2014,11 @@ int tt_rt_ep(struct tt_rt *rt, uint32_t ep, struct tt_rt_ep_view *view)
 struct tt_fence_tl *tt_rt_timeline(struct tt_rt *rt, uint32_t ep)
 {
 	return ep < rt->n_eps ? ep_timeline(&rt->eps[ep]) : NULL;
+}
+
+struct tt_fence_tl *tt_rt_timeline_dc(struct tt_rt *rt, uint32_t ep)
+{
+	return ep < rt->n_eps ? ep_timeline_dc(&rt->eps[ep]) : NULL;
 }
 
 const struct tt_tsc_clock *tt_rt_clock(const struct tt_rt *rt)

@@ -31,17 +31,35 @@
  * both), passes the frame through the fault shim under its flow id (the
  * heartbeat or one data channel, see tt_rt_flow_hb()) and queues it.
  *
- * Layout: COMBINED only (one lcore runs heartbeats and data channels: what
- * `-l 0-1` gives). SPLIT is refused with -ENOTSUP: the engine's endpoints
- * are single-thread objects (engine/master.h "Execution context"), so a
- * second lcore could only shuffle packets, not run the heartbeat sessions
- * apart from the channels.
+ * Layouts. COMBINED: one lcore runs heartbeats and data channels (what
+ * `-l 0-1` gives). SPLIT (DESIGN.md §4): two lcores, the data lane
+ * (lcore_id) and the heartbeat lane (hb_lcore_id); the endpoints are
+ * created with split planes (engine/master.h, worker.h "Split planes"):
+ *   heartbeat lane  the HB planes: heartbeats in (from the dispatch ring,
+ *                   or the port's hb_queue under rte_flow steering),
+ *                   tt_*_poll_hb() (session timers, the channel-downs the DC
+ *                   planes queued), its own mailbox (SET_HB_TIMERS, TL_READ
+ *                   of the HB plane's timeline), its own counters
+ *                   (tt_rt_hb_lcore_stats());
+ *   data lane       everything else: RX of every queue it owns, ARP, the
+ *                   DC planes (tt_*_rx_dc, tt_*_poll_dc: channels, scheduler,
+ *                   runner), the shim, all TX, the link watch, the other
+ *                   commands.
+ * The lanes meet only through lock-free rings and the engine's event queues:
+ * per endpoint an SP/SC ring of received heartbeats (data lane -> HB lane:
+ * the software dispatch of tt_flow_hb_match(), the only one the PMDs here
+ * allow) and an SP/SC ring of heartbeats to send (HB lane -> data lane,
+ * which resolves, passes the shim and transmits them, so that the neighbour
+ * table, the shim and the TX queues keep one owner). Both lanes are QSBR
+ * readers with a quiescent state every pass, read the TSC once per pass and
+ * back off alike in BACKOFF mode.
  *
  * Heartbeat steering: per port, if asked (try_hb_steer), tt_flow_hb_steer()
- * to hb_queue; in RTE_FLOW mode that queue is polled first in every pass; in
- * SOFTWARE mode (every virtual PMD here) heartbeats arrive on the data queue
- * and are told apart by tt_flow_hb_match() (counted in RX_HB). The mode is
- * in struct tt_rt_port_stats.
+ * to hb_queue; in RTE_FLOW mode that queue is polled first in every pass (by
+ * the heartbeat lane in SPLIT); in SOFTWARE mode (every virtual PMD here)
+ * heartbeats arrive on the data queue and are told apart by
+ * tt_flow_hb_match() (counted in RX_HB). The mode is in struct
+ * tt_rt_port_stats.
  *
  * Poll modes: POLL (production default) spins; BACKOFF sleeps after
  * idle_passes empty passes, for at most sleep_max_us and never past the
@@ -230,8 +248,9 @@ struct tt_rt_ep_config {
 
 /** One lcore and its endpoints. 0 fields take their defaults. */
 struct tt_rt_config {
-	unsigned int lcore_id;	  /**< the polling lcore (not the main lcore) */
-	enum tt_rt_layout layout; /**< COMBINED (SPLIT: -ENOTSUP) */
+	unsigned int lcore_id; /**< the polling lcore (not the main lcore); SPLIT: the data lane */
+	unsigned int hb_lcore_id; /**< SPLIT: the heartbeat lane (not main, not lcore_id) */
+	enum tt_rt_layout layout; /**< COMBINED or SPLIT */
 	enum tt_rt_poll_mode poll_mode;
 	uint32_t idle_passes;		   /**< BACKOFF: empty passes before sleeping */
 	uint32_t sleep_max_us;		   /**< BACKOFF: longest sleep */
@@ -283,6 +302,11 @@ struct tt_rt_lcore_stats {
 	uint64_t deadlines;  /**< deadlines serviced (sum of late_hist) */
 	uint64_t late_max_ns;
 	uint64_t late_hist[TT_RT_LATE_BUCKETS];
+	/* SPLIT, heartbeat lane (hb_ring_full also on the data lane: RX ring full) */
+	uint64_t hb_rx;	       /**< heartbeats handed to the HB planes */
+	uint64_t hb_drop;      /**< ... refused by them (or not ours) */
+	uint64_t hb_tx;	       /**< heartbeats handed to the data lane to send */
+	uint64_t hb_ring_full; /**< heartbeats lost: a ring between the lanes full (or no mbuf) */
 };
 
 /** An endpoint as a CALL command or a stopped runtime sees it. */
@@ -330,12 +354,19 @@ typedef int (*tt_rt_call_fn)(const struct tt_rt_ep_view *ep, tt_ns_t now, void *
  *   SHIM_SET       flow, fault (see tt_rt_flow_hb/tt_rt_flow_chan)
  *   SNAPSHOT       snap
  *   PEER           worker_id, peer (MASTER)
- *   TL_READ        events, events_cap, tl_from, tl_drain -> count: copy (or
- *                  drain) timeline events from position tl_from
+ *   TL_READ        events, events_cap, tl_from, tl_drain, tl_dc -> count: copy
+ *                  (or drain) timeline events from position tl_from; SPLIT:
+ *                  of the HB plane's timeline, or with tl_dc the DC plane's
+ *                  (the same timeline in COMBINED); a SPLIT drain without
+ *                  tl_dc drains both, the HB plane's events first (each
+ *                  part in time order)
  *   CALL           fn, arg
  * Every command sets rc (0 or the engine's negative errno) and done_ns (the
  * polling lcore's `now` when it ran: e.g. the instant a SHIM_SET cut took
- * effect).
+ * effect). SPLIT: SET_HB_TIMERS and TL_READ without tl_dc run on the
+ * heartbeat lane, every other command on the data lane (a CALL's function
+ * may then use the DC plane's functions only; SNAPSHOT's counters add both
+ * planes' shares, the HB plane's as last written).
  */
 #define TT_RT_CMDS(X)                                                                              \
 	X(CUT, "cut")                                                                              \
@@ -377,6 +408,7 @@ struct tt_rt_cmd {
 	uint32_t events_cap;
 	uint32_t tl_from;
 	bool tl_drain;
+	bool tl_dc; /**< TL_READ: the DC plane's timeline (SPLIT) */
 	struct tt_rt_ep_snapshot *snap;
 	struct tt_master_peer_info *peer;
 	tt_rt_call_fn fn;
@@ -410,7 +442,7 @@ const char *tt_rt_cmd_name(unsigned int type);
  *                 may be NULL if err_len is 0.
  * @param err_len  size of err.
  * @return the runtime, or NULL with errno: EINVAL (bad configuration, incl.
- *         the engine's own checks), ENOTSUP (layout SPLIT), ENOMEM.
+ *         the engine's own checks, a SPLIT hb_lcore_id), ENOMEM.
  * Context: control thread, EAL initialised, not QSBR-registered (see file comment).
  */
 struct tt_rt *tt_rt_create(const struct tt_rt_config *cfg, char *err, size_t err_len);
@@ -424,9 +456,10 @@ struct tt_rt *tt_rt_create(const struct tt_rt_config *cfg, char *err, size_t err
 void tt_rt_destroy(struct tt_rt *rt);
 
 /**
- * Launch the loop on the runtime's lcore (rte_eal_remote_launch).
- * @return 0; -EALREADY (running or stopped: a runtime runs once); -EBUSY (the
- *         lcore is not idle); -EINVAL (lcore is the caller's own).
+ * Launch the loop on the runtime's lcore (rte_eal_remote_launch); SPLIT:
+ * both lanes.
+ * @return 0; -EALREADY (running or stopped: a runtime runs once); -EBUSY (an
+ *         lcore is not idle); -EINVAL (an lcore is the caller's own).
  * Context: main lcore.
  */
 int tt_rt_start(struct tt_rt *rt);
@@ -500,6 +533,16 @@ int tt_rt_port_stats(const struct tt_rt *rt, uint32_t ep, uint16_t port_idx,
 void tt_rt_lcore_stats(const struct tt_rt *rt, struct tt_rt_lcore_stats *out);
 
 /**
+ * SPLIT: the heartbeat lane's counters as of its last fold.
+ * @return 0, or -ENOENT (COMBINED).
+ * Context: any thread; lock-free.
+ */
+int tt_rt_hb_lcore_stats(const struct tt_rt *rt, struct tt_rt_lcore_stats *out);
+
+/** @return the heartbeat lane's lcore (SPLIT), else the polling lcore. */
+unsigned int tt_rt_hb_lcore(const struct tt_rt *rt);
+
+/**
  * Whether an endpoint exited (a worker fenced with action EXIT): the app
  * then exits with *code (TT_WORKER_EXIT_FENCED).
  * Context: any thread; lock-free.
@@ -522,6 +565,9 @@ int tt_rt_ep(struct tt_rt *rt, uint32_t ep, struct tt_rt_ep_view *view);
  * running (while it runs use TL_READ), or NULL (bad index).
  */
 struct tt_fence_tl *tt_rt_timeline(struct tt_rt *rt, uint32_t ep);
+
+/** The DC plane's timeline of an endpoint (SPLIT; else tt_rt_timeline()), or NULL. */
+struct tt_fence_tl *tt_rt_timeline_dc(struct tt_rt *rt, uint32_t ep);
 
 /** The runtime's clock (to turn TSC readings into the endpoints' `now`). */
 const struct tt_tsc_clock *tt_rt_clock(const struct tt_rt *rt);

@@ -28,34 +28,101 @@ static unsigned int tw_shift(tt_ns_t g)
 	return s;
 }
 
+static uint32_t evq_cap_for(uint32_t n)
+{
+	uint32_t cap = TT_EVQ_MIN_CAPACITY;
+
+	while (cap < n && cap < TT_EVQ_MAX_CAPACITY)
+		cap <<= 1;
+	return cap;
+}
+
+/*
+ * Queue sizes. DC -> HB: fence.h, a queue of at least twice the channels it
+ * serves never fills; a worker also posts one LIVE per incarnation. HB -> DC
+ * (split planes): a session posts at most one event per state change and a
+ * pass steps it at most once per received heartbeat (a burst of at most 256)
+ * or timer, so 8 per session plus a burst's worth is never reached when the
+ * DC plane drains every pass.
+ */
 int tt_ep_init(struct tt_ep *ep, const struct tt_ep_config *cfg, tt_ns_t now)
 {
-	uint32_t evq_cap = TT_EVQ_MIN_CAPACITY;
-
 	ep->cfg = *cfg;
-	/* fence.h: a queue of at least twice the channels it serves never fills. */
-	while (evq_cap < 4u * cfg->n_chan && evq_cap < TT_EVQ_MAX_CAPACITY)
-		evq_cap <<= 1;
-	ep->evq = tt_evq_create(evq_cap);
+	if (!cfg->split_planes) {
+		ep->cfg.io_dc = cfg->io;
+		ep->cfg.dc = cfg->hb;
+	}
+	ep->evq = tt_evq_create(evq_cap_for(4u * cfg->n_chan + 2u * cfg->n_sessions));
 	ep->tw = tt_tw_create(tw_shift(cfg->granularity_ns), now);
 	ep->tl = tt_fence_tl_create(cfg->timeline_cap);
 	if (ep->evq == NULL || ep->tw == NULL || ep->tl == NULL)
+		return -ENOMEM;
+	if (!cfg->split_planes) {
+		ep->tw_dc = ep->tw;
+		ep->tl_dc = ep->tl;
+		return 0;
+	}
+	ep->evq_dc = tt_evq_create(evq_cap_for(8u * cfg->n_sessions + 512u));
+	ep->tw_dc = tt_tw_create(tw_shift(cfg->granularity_ns), now);
+	ep->tl_dc = tt_fence_tl_create(cfg->timeline_cap);
+	if (ep->evq_dc == NULL || ep->tw_dc == NULL || ep->tl_dc == NULL)
 		return -ENOMEM;
 	return 0;
 }
 
 void tt_ep_fini(struct tt_ep *ep)
 {
+	if (ep->tw_dc != ep->tw)
+		tt_tw_destroy(ep->tw_dc);
+	if (ep->tl_dc != ep->tl)
+		tt_fence_tl_destroy(ep->tl_dc);
+	tt_evq_destroy(ep->evq_dc);
 	tt_evq_destroy(ep->evq);
 	tt_tw_destroy(ep->tw);
 	tt_fence_tl_destroy(ep->tl);
 	ep->evq = NULL;
 	ep->tw = NULL;
 	ep->tl = NULL;
+	ep->evq_dc = NULL;
+	ep->tw_dc = NULL;
+	ep->tl_dc = NULL;
 }
 
-void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
-		   uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val)
+static const char *const xev_names[] = {
+#define TT_X(name, str, dir) str,
+	TT_EP_XEVS(TT_X)
+#undef TT_X
+};
+
+const char *tt_ep_xev_name(unsigned int xev)
+{
+	return xev < TT_EP_XEV_COUNT ? xev_names[xev] : "?";
+}
+
+int tt_ep_xpost(struct tt_evq *q, enum tt_ep_xev xev, uint32_t worker, uint32_t epoch, uint8_t chan,
+		uint8_t reason, tt_ns_t now)
+{
+	struct tt_evq_event ev = {
+		.ts_ns = now,
+		.worker_id = worker,
+		.epoch = epoch,
+		.type = (uint8_t)(TT_EP_XEV_BASE + (unsigned int)xev),
+		.chan_idx = chan,
+		.reason = reason,
+	};
+
+	return tt_evq_enqueue(q, &ev);
+}
+
+enum tt_ep_xev tt_ep_xev_of(const struct tt_evq_event *ev)
+{
+	if (ev->type < TT_EP_XEV_BASE || ev->type >= TT_EP_XEV_BASE + TT_EP_XEV_COUNT)
+		return TT_EP_XEV_COUNT;
+	return (enum tt_ep_xev)(ev->type - TT_EP_XEV_BASE);
+}
+
+static void tl_push(struct tt_ep *ep, struct tt_fence_tl *tl, tt_ns_t now, unsigned int kind,
+		    uint32_t worker, uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val)
 {
 	struct tt_fence_event ev = {
 		.time_ns = now,
@@ -68,7 +135,19 @@ void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t wo
 		.role = (uint8_t)ep->cfg.role,
 	};
 
-	tt_fence_tl_push(ep->tl, &ev);
+	tt_fence_tl_push(tl, &ev);
+}
+
+void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
+		   uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val)
+{
+	tl_push(ep, ep->tl, now, kind, worker, epoch, chan, aux, val);
+}
+
+void tt_ep_tl_push_dc(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
+		      uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val)
+{
+	tl_push(ep, ep->tl_dc, now, kind, worker, epoch, chan, aux, val);
 }
 
 int tt_ep_auth_check(const struct tt_ep_auth *a, const char *who, char *err, size_t err_len)
@@ -129,23 +208,25 @@ int tt_ep_auth_check(const struct tt_ep_auth *a, const char *who, char *err, siz
  * (NULL: counted as no_buf, nothing to hand back), tx_end() hands it back,
  * sent (len > 0) or unsent (len 0). Every outcome is counted.
  */
-static uint8_t *tx_begin(struct tt_ep *ep, size_t *cap)
+static uint8_t *tx_begin(const struct tt_io_ops *io, const struct tt_ep_plane_counters *pc,
+			 size_t *cap)
 {
 	uint8_t *buf;
 
 	*cap = 0;
-	buf = ep->cfg.io.tx_buf(ep->cfg.io.ctx, cap);
+	buf = io->tx_buf(io->ctx, cap);
 	if (buf == NULL)
-		ep->cfg.tx->no_buf++;
+		pc->tx->no_buf++;
 	return buf;
 }
 
-static void tx_end(struct tt_ep *ep, const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
+static void tx_end(const struct tt_io_ops *io, const struct tt_ep_plane_counters *pc,
+		   const struct tt_udp_meta *meta, uint8_t *buf, size_t len)
 {
-	if (ep->cfg.io.tx_send(ep->cfg.io.ctx, meta, buf, len) < 0 && len > 0)
-		ep->cfg.tx->send_failed++;
+	if (io->tx_send(io->ctx, meta, buf, len) < 0 && len > 0)
+		pc->tx->send_failed++;
 	else if (len > 0)
-		ep->cfg.tx->sent++;
+		pc->tx->sent++;
 }
 
 /* ---- heartbeat ---- */
@@ -228,9 +309,9 @@ void tt_ep_hb_fire(struct tt_ep_hb *h, tt_ns_t now)
 {
 	struct tt_hb_actions act;
 
-	(*h->ep->cfg.timers_fired)++;
+	(*h->ep->cfg.hb.timers_fired)++;
 	if (tt_hb_tick(&h->sess, now, &act) < 0)
-		(*h->ep->cfg.step_errors)++;
+		(*h->ep->cfg.hb.step_errors)++;
 	h->ep->cfg.hb_apply(h->owner, &act, now);
 }
 
@@ -244,7 +325,7 @@ void tt_ep_hb_tx(struct tt_ep_hb *h, const struct tt_hb_actions *act)
 	/* hb_fsm.h: a step asks for at most one packet. */
 	if (!(act->flags & TT_HB_A_TX) || act->n_tx == 0)
 		return;
-	buf = tx_begin(ep, &cap);
+	buf = tx_begin(&ep->cfg.io, &ep->cfg.hb, &cap);
 	if (buf == NULL)
 		return;
 	pkt = act->tx[0];
@@ -253,13 +334,13 @@ void tt_ep_hb_tx(struct tt_ep_hb *h, const struct tt_hb_actions *act)
 		tt_auth_bfd_prepare(&h->auth, &pkt);
 	len = tt_bfd_build(&pkt, buf, cap);
 	if (len == 0) {
-		ep->cfg.tx->build_failed++;
+		ep->cfg.hb.tx->build_failed++;
 	} else if (h->authed && tt_auth_bfd_sign(&h->auth, buf, len) < 0) {
 		/* auth.h: a packet that could not be signed is not sent. */
-		(*ep->cfg.sign_failed)++;
+		(*ep->cfg.hb.sign_failed)++;
 		len = 0;
 	}
-	tx_end(ep, &h->meta, buf, len);
+	tx_end(&ep->cfg.io, &ep->cfg.hb, &h->meta, buf, len);
 }
 
 enum tt_bfd_rx_reject tt_ep_hb_parse(struct tt_ep *ep, const struct tt_udp_meta *meta,
@@ -307,7 +388,7 @@ int tt_ep_hb_input(struct tt_ep_hb *h, const struct tt_bfd_ctrl *pkt, tt_ns_t no
 {
 	h->ep->cfg.hb_rx->by_reason[TT_BFD_RX_OK]++;
 	if (tt_hb_rx(&h->sess, pkt, now, act) < 0)
-		(*h->ep->cfg.step_errors)++;
+		(*h->ep->cfg.hb.step_errors)++;
 	return act->rx_verdict == TT_BFD_RX_OK ? 0 : -EPROTO;
 }
 
@@ -351,9 +432,9 @@ static void chan_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 	struct tt_dc_actions act;
 
 	(void)t;
-	(*c->ep->cfg.timers_fired)++;
+	(*c->ep->cfg.dc.timers_fired)++;
 	if (tt_dc_tick(c->dc, now, &act) < 0)
-		(*c->ep->cfg.step_errors)++;
+		(*c->ep->cfg.dc.step_errors)++;
 	c->ep->cfg.dc_apply(c, &act, now);
 }
 
@@ -436,9 +517,9 @@ void tt_ep_chan_rearm(struct tt_ep_chan *c, bool stopped)
 	tt_ns_t d;
 
 	if (!stopped && tt_dc_next_deadline(c->dc, &d))
-		tt_tw_arm(c->ep->tw, &c->tm, d);
+		tt_tw_arm(c->ep->tw_dc, &c->tm, d);
 	else
-		tt_tw_cancel(c->ep->tw, &c->tm);
+		tt_tw_cancel(c->ep->tw_dc, &c->tm);
 }
 
 int tt_ep_chan_event(struct tt_ep_chan *c, const struct tt_dc_event *ev, tt_ns_t now)
@@ -455,7 +536,7 @@ int tt_ep_chan_input(struct tt_ep_chan *c, const struct tt_dcw_pkt *pkt, tt_ns_t
 	struct tt_dc_actions act;
 
 	if (tt_dc_rx(c->dc, pkt, now, &act) < 0)
-		(*c->ep->cfg.step_errors)++;
+		(*c->ep->cfg.dc.step_errors)++;
 	c->ep->cfg.dc_apply(c, &act, now);
 	return act.rx_verdict == TT_DC_RX_OK ? 0 : -EPROTO;
 }
@@ -470,7 +551,7 @@ static void chan_send(struct tt_ep_chan *c, const struct tt_dc_tx_req *req)
 {
 	struct tt_ep *ep = c->ep;
 	size_t cap, len;
-	uint8_t *buf = tx_begin(ep, &cap);
+	uint8_t *buf = tx_begin(&ep->cfg.io_dc, &ep->cfg.dc, &cap);
 
 	if (buf == NULL)
 		return;
@@ -479,17 +560,17 @@ static void chan_send(struct tt_ep_chan *c, const struct tt_dc_tx_req *req)
 	else
 		len = tt_dc_build(c->dc, req, buf, cap);
 	if (len == 0) {
-		ep->cfg.tx->build_failed++;
+		ep->cfg.dc.tx->build_failed++;
 	} else if (c->authed) {
 		buf[DCW_OFF_FLAGS] |= TT_DCW_F_MAC;
 		memset(buf + len, 0, TT_DCW_MAC_LEN);
 		len += TT_DCW_MAC_LEN;
 		if (!c->auth_ready || tt_auth_dc_sign(&c->auth, buf, len) < 0) {
-			(*ep->cfg.sign_failed)++;
+			(*ep->cfg.dc.sign_failed)++;
 			len = 0;
 		}
 	}
-	tx_end(ep, &c->meta, buf, len);
+	tx_end(&ep->cfg.io_dc, &ep->cfg.dc, &c->meta, buf, len);
 }
 
 void tt_ep_chan_tx(struct tt_ep_chan *c, const struct tt_dc_actions *act)
@@ -506,7 +587,7 @@ bool tt_ep_chan_more(struct tt_ep_chan *c, tt_ns_t now, struct tt_dc_actions *ac
 	if (!(act->flags & TT_DC_A_MORE))
 		return false;
 	if (tt_dc_tick(c->dc, now, act) < 0) {
-		(*c->ep->cfg.step_errors)++;
+		(*c->ep->cfg.dc.step_errors)++;
 		return false;
 	}
 	return true;

@@ -29,7 +29,9 @@
  * runner) stays in master.c and worker.c, in the apply functions the owner
  * hands to tt_ep_init(); timers and tt_ep_chan_event() call them.
  *
- * Execution context: the thread that owns the endpoint; no liburcu
+ * Execution context: the thread that owns the endpoint, or with split
+ * planes the thread of each plane: heartbeat functions (tt_ep_hb_*) on the
+ * HB plane's, channel functions (tt_ep_chan_*) on the DC plane's; no liburcu
  * requirement. Memory is allocated in tt_ep_init() and tt_ep_chan_init()
  * only.
  */
@@ -76,33 +78,104 @@ struct tt_ep_auth {
 	uint64_t seed;			      /* random initial bfd.XmitAuthSeq */
 };
 
-/** What tt_ep_init() needs. The counter pointers must stay valid. */
-struct tt_ep_config {
-	enum tt_hb_role role;	/* written on every timeline event */
-	struct tt_io_ops io;	/* tx_buf and tx_send set */
-	uint16_t dc_lcore;	/* lcore of every channel (fence routing) */
-	tt_ns_t granularity_ns; /* timer granularity g: sizes the wheel's tick */
-	uint32_t timeline_cap;	/* >= 1 */
-	uint32_t n_chan;	/* channels served in all: sizes the event queue */
-	tt_ep_hb_apply_fn hb_apply;
-	tt_ep_dc_apply_fn dc_apply;
-	struct tt_ep_auth auth;
+/**
+ * The counters one plane writes. With split planes each plane has its own
+ * set (no counter is written by two threads); otherwise both point to the
+ * same.
+ */
+struct tt_ep_plane_counters {
 	struct tt_io_tx_counters *tx;
-	struct tt_bfd_rx_counters *hb_rx;
-	uint64_t *hb_auth;     /* [TT_AUTH_BFD_REJECT_MAX]: verify verdicts */
-	uint64_t *dc_auth;     /* [TT_AUTH_DC_REJECT_MAX]: verify verdicts */
 	uint64_t *sign_failed; /* packets not sent: signing failed */
 	uint64_t *timers_fired;
 	uint64_t *step_errors;
 };
 
-/** The shared part of an endpoint. The owner reads tw, evq and tl freely. */
+/** What tt_ep_init() needs. The counter pointers must stay valid. */
+struct tt_ep_config {
+	enum tt_hb_role role;	/* written on every timeline event */
+	struct tt_io_ops io;	/* tx_buf and tx_send set: the HB plane's transport */
+	struct tt_io_ops io_dc; /* the DC plane's transport (split planes; else io) */
+	uint16_t dc_lcore;	/* lcore of every channel (fence routing) */
+	tt_ns_t granularity_ns; /* timer granularity g: sizes the wheel's tick */
+	uint32_t timeline_cap;	/* >= 1 */
+	uint32_t n_chan;	/* channels served in all: sizes the event queue */
+	uint32_t n_sessions;	/* heartbeat sessions served: sizes the DC plane's queue */
+	/**
+	 * The heartbeat plane and the data plane run on two threads (DESIGN.md
+	 * §4): each plane gets its own wheel, timeline and inbound event queue;
+	 * channels use io_dc and the dc counters.
+	 */
+	bool split_planes;
+	tt_ep_hb_apply_fn hb_apply;
+	tt_ep_dc_apply_fn dc_apply;
+	struct tt_ep_auth auth;
+	struct tt_ep_plane_counters hb; /* written by the HB plane */
+	struct tt_ep_plane_counters dc; /* written by the DC plane (== hb unless split) */
+	struct tt_bfd_rx_counters *hb_rx;
+	uint64_t *hb_auth; /* [TT_AUTH_BFD_REJECT_MAX]: verify verdicts (HB plane) */
+	uint64_t *dc_auth; /* [TT_AUTH_DC_REJECT_MAX]: verify verdicts (DC plane) */
+};
+
+/**
+ * The shared part of an endpoint, in two planes. The heartbeat plane owns
+ * tw, evq (its inbound queue: DC -> HB events) and tl; the data plane owns
+ * tw_dc, evq_dc (HB -> DC events) and tl_dc. Without split planes tw_dc and
+ * tl_dc are tw and tl, and evq_dc is NULL (the HB plane calls the DC plane's
+ * handlers directly).
+ */
 struct tt_ep {
 	struct tt_ep_config cfg;
 	struct tt_tw *tw;
 	struct tt_evq *evq;
 	struct tt_fence_tl *tl;
+	struct tt_tw *tw_dc;
+	struct tt_evq *evq_dc;
+	struct tt_fence_tl *tl_dc;
 };
+
+/*
+ * Cross-plane events, carried in struct tt_evq_event (type above the
+ * TT_EVQ_EV_* types; worker_id, epoch, chan_idx, reason as noted).
+ * X(name, printable, direction)
+ */
+#define TT_EP_XEVS(X)                                                                              \
+	X(HB_UP, "hb-up", "hb->dc")		/* master: session entered Up */                   \
+	X(HB_DOWN, "hb-down", "hb->dc")		/* master: session left Up */                      \
+	X(SILENCED, "silenced", "hb->dc")	/* master: session disconnected */                 \
+	X(WORKER_DEAD, "worker-dead", "hb->dc") /* master: T1 ran out; epoch: the dead one */      \
+	X(QUIET, "quiet-reset", "hb->dc")	/* master: reset a silent joining incarnation */   \
+	X(CONNECT, "connect", "hb->dc")		/* worker: open the channels under epoch */        \
+	X(FENCE, "fence", "hb->dc")		/* worker: fence; reason: the action */            \
+	X(REJOIN, "rejoin", "hb->dc")		/* worker: runner and channels to new epoch */     \
+	X(LIVE, "live", "dc->hb")		/* worker: every channel up in epoch */
+
+/** First cross-plane event type: above the evq.h types. */
+#define TT_EP_XEV_BASE 16u
+
+enum tt_ep_xev {
+#define TT_X(name, str, dir) TT_EP_XEV_##name,
+	TT_EP_XEVS(TT_X)
+#undef TT_X
+	TT_EP_XEV_COUNT
+};
+
+/** Printable name of a cross-plane event (enum tt_ep_xev), "?" out of range. */
+const char *tt_ep_xev_name(unsigned int xev);
+
+/**
+ * Post a cross-plane event to @p q (the other plane's inbound queue).
+ *
+ * @return 0, or -ENOBUFS (queue full: a sizing bug, the caller counts it).
+ */
+int tt_ep_xpost(struct tt_evq *q, enum tt_ep_xev xev, uint32_t worker, uint32_t epoch, uint8_t chan,
+		uint8_t reason, tt_ns_t now);
+
+/** The cross-plane event of a dequeued event, or TT_EP_XEV_COUNT if it is not one. */
+enum tt_ep_xev tt_ep_xev_of(const struct tt_evq_event *ev);
+
+/** Record one event on the DC plane's timeline (tl_dc). */
+void tt_ep_tl_push_dc(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
+		      uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val);
 
 /** A heartbeat session, its timer and the addressing of its packets. */
 struct tt_ep_hb {
@@ -153,7 +226,7 @@ void tt_ep_fini(struct tt_ep *ep);
  */
 int tt_ep_auth_check(const struct tt_ep_auth *a, const char *who, char *err, size_t err_len);
 
-/** Record one event on the timeline with the endpoint's role. */
+/** Record one event on the HB plane's timeline (tl) with the endpoint's role. */
 void tt_ep_tl_push(struct tt_ep *ep, tt_ns_t now, unsigned int kind, uint32_t worker,
 		   uint32_t epoch, unsigned int chan, uint32_t aux, uint64_t val);
 

@@ -17,6 +17,33 @@
  * carries out a step's actions whatever caused the step. The plumbing shared
  * with the worker (transmit, timers, heartbeat transport checks, timeline) is
  * in endpoint.c.
+ *
+ * Two planes (DESIGN.md §4). Every field has one writing plane:
+ *   HB plane  the session (hb), hb_up, dead_pending, quiet_tm, resets_posted,
+ *             the published words hb_pub/hb_disc_pub, the association's
+ *             silenced flag and its disarm when an incarnation ends, prng,
+ *             now_hb, the HB timeline, wheel and counters share;
+ *   DC plane  epoch, state, live, dc_hb_up (its view of hb_up), resets_done,
+ *             the channels, the send queues, the scheduler, sout, msgbuf,
+ *             dispatch_needed, the table records, the association's arm and
+ *             channel masks, prng_dc, now, the DC timeline, wheel and
+ *             counters share (cnt_dc).
+ * What one plane needs of the other is an event or an atomic read:
+ *   HB -> DC  HB_UP, HB_DOWN, SILENCED (stop using the worker), WORKER_DEAD
+ *             (scheduler, record, channels), QUIET (reset a silent joining
+ *             incarnation): tt_ep_xpost() on evq_dc, or with the planes on
+ *             one thread (split_planes off) a direct call of the same handler
+ *             at the same point, which keeps the order of the single-thread
+ *             endpoint;
+ *   DC -> HB  a channel DOWN (fence.h route QUEUED on evq, DIRECT when the
+ *             lcores are the same);
+ *   atomics   epoch, state, live (read by the HB plane for its timeline and
+ *             its quiet timer); hb_pub, hb_disc_pub, resets_posted (read by
+ *             the DC plane before accepting a new incarnation).
+ * The association's epoch is written by both in turn, never at once: the HB
+ * plane disarms when an incarnation ends and posts the reset; the DC plane
+ * arms a new incarnation only after it handled every reset posted
+ * (resets_done == resets_posted) and saw the session reconnected.
  */
 #include "master.h"
 
@@ -32,9 +59,15 @@
 #include "timer_wheel.h"
 #include "tt_rand.h"
 
-#define EVQ_BURST 32
-#define DISC_BASE 0x4d000000u /* 'M': first My Discriminator of workers[i]: DISC_BASE + i + 1 */
-#define NO_PEER	  UINT32_MAX
+#define EVQ_BURST  32
+#define SETTLE_MAX 16 /* split planes, combined calls: rounds of queue draining */
+
+/* hb_pub bits: what the DC plane may read of the session. */
+#define PUB_STATE_MASK	 0x3u /* enum tt_hb_state */
+#define PUB_DISCONNECTED (1u << 2)
+#define PUB_DEAD_PENDING (1u << 3)
+#define DISC_BASE	 0x4d000000u /* 'M': first My Discriminator of workers[i]: DISC_BASE + i + 1 */
+#define NO_PEER		 UINT32_MAX
 
 /*
  * Scheduler actions waiting for room in a channel's send buffer, in order,
@@ -57,16 +90,24 @@ struct sendq {
 struct peer {
 	struct tt_master *m;
 	struct tt_master_peer_config pc;
-	uint32_t epoch;
-	enum tt_ctab_wstate state;
-	bool live;	   /* reported up to the scheduler */
+	/* DC plane */
+	_Atomic uint32_t epoch;
+	_Atomic int state;			 /* enum tt_ctab_wstate */
+	_Atomic bool live;			 /* reported up to the scheduler */
+	bool dc_hb_up;				 /* the session is Up, as the DC plane was told */
+	uint32_t resets_done;			 /* WORKER_DEAD and QUIET events handled */
+	struct tt_ep_chan ch[TT_FENCE_MAX_CHAN]; /* owner: the peer */
+	struct sendq q;
+	/* HB plane */
 	bool hb_up;	   /* the session is Up */
 	bool dead_pending; /* left Up; WORKER_DEAD not fired yet */
 	struct tt_ep_hb hb;
 	struct tt_timer quiet_tm;
+	_Atomic uint32_t resets_posted; /* WORKER_DEAD and QUIET events posted */
+	_Atomic uint32_t hb_pub;	/* PUB_* of the session */
+	_Atomic uint32_t hb_disc_pub;	/* its My Discriminator */
+	/* both in turn: see the file comment */
 	struct tt_fence_assoc assoc;
-	struct tt_ep_chan ch[TT_FENCE_MAX_CHAN]; /* owner: the peer */
-	struct sendq q;
 };
 
 struct tt_master {
@@ -79,28 +120,89 @@ struct tt_master {
 	struct tt_ctab *ctab;
 	struct tt_sched *sched;
 	struct tt_sched_out sout;
-	struct tt_ep ep; /* io, wheel, event queue, timeline */
+	struct tt_ep ep; /* io, wheels, event queues, timelines */
 	uint8_t *msgbuf;
 	struct tt_dcw_policy dcw;
 	uint32_t disc_mask; /* low bits of a discriminator: peer index + 1 */
-	uint64_t prng;
-	tt_ns_t now;
+	uint64_t prng;	    /* HB plane */
+	uint64_t prng_dc;   /* DC plane, split planes only */
+	uint64_t *dprng;    /* the DC plane's: &prng_dc, or &prng on one thread */
+	tt_ns_t now;	    /* DC plane */
+	tt_ns_t now_hb;	    /* HB plane */
 	bool dispatch_needed;
-	struct tt_master_counters cnt;
+	bool split;			  /* cfg.split_planes */
+	struct tt_master_counters cnt;	  /* HB plane and the DC plane's own fields */
+	struct tt_master_counters cnt_dc; /* split: the DC plane's share of shared fields */
+	struct tt_master_counters *dcc;	  /* &cnt_dc, or &cnt on one thread */
 };
 
 static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t now);
 static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now);
+static void dc_on_xev(struct peer *p, const struct tt_evq_event *ev, tt_ns_t now);
 
 static uint32_t all_mask(const struct tt_master *m)
 {
 	return (1u << m->cfg.n_chan) - 1u;
 }
 
+/* A timeline record of the HB plane. */
 static void ptl(struct peer *p, tt_ns_t now, unsigned int kind, unsigned int chan, uint32_t aux,
 		uint64_t val)
 {
 	tt_ep_tl_push(&p->m->ep, now, kind, p->pc.worker_id, p->epoch, chan, aux, val);
+}
+
+/* A timeline record of the DC plane. */
+static void ptl_dc(struct peer *p, tt_ns_t now, unsigned int kind, unsigned int chan, uint32_t aux,
+		   uint64_t val)
+{
+	tt_ep_tl_push_dc(&p->m->ep, now, kind, p->pc.worker_id, p->epoch, chan, aux, val);
+}
+
+/* HB plane: publish what the DC plane may read of the session. */
+static void hb_publish(struct peer *p)
+{
+	uint32_t v = (uint32_t)tt_hb_state(&p->hb.sess) & PUB_STATE_MASK;
+
+	if (tt_hb_is_disconnected(&p->hb.sess))
+		v |= PUB_DISCONNECTED;
+	if (p->dead_pending)
+		v |= PUB_DEAD_PENDING;
+	atomic_store_explicit(&p->hb_disc_pub, p->hb.hc.local_disc, memory_order_relaxed);
+	atomic_store_explicit(&p->hb_pub, v, memory_order_release);
+}
+
+/* DC plane: the session as the HB plane published it (exact on one thread). */
+static uint32_t hb_view(const struct peer *p)
+{
+	return atomic_load_explicit(&((struct peer *)p)->hb_pub, memory_order_acquire);
+}
+
+/*
+ * HB plane: hand an event to the DC plane. Split planes: publish the session
+ * first (the DC plane may run the event at once), then post; on one thread,
+ * run the DC plane's handler now, where the single-thread endpoint did that
+ * work.
+ */
+static void post_dc(struct peer *p, enum tt_ep_xev x, tt_ns_t now)
+{
+	struct tt_master *m = p->m;
+	struct tt_evq_event ev = {
+		.ts_ns = now,
+		.worker_id = p->pc.worker_id,
+		.epoch = p->epoch,
+		.type = (uint8_t)(TT_EP_XEV_BASE + (unsigned int)x),
+	};
+
+	hb_publish(p);
+	if (!m->split) {
+		dc_on_xev(p, &ev, now);
+		return;
+	}
+	if (tt_ep_xpost(m->ep.evq_dc, x, ev.worker_id, ev.epoch, 0, 0, now) < 0)
+		m->cnt.xev_full++;
+	else
+		m->cnt.xev_posted++;
 }
 
 /* The worker's record; valid until the caller's next quiescent state. */
@@ -113,7 +215,7 @@ static void set_state(struct peer *p, enum tt_ctab_wstate s)
 {
 	struct tt_worker_rec *rec = rec_of(p);
 
-	p->state = s;
+	p->state = (int)s;
 	if (rec != NULL)
 		tt_ctab_worker_set_state(rec, s);
 }
@@ -135,7 +237,7 @@ static void listen_chan(struct peer *p, struct tt_ep_chan *c, tt_ns_t now)
 		return;
 	tt_ep_chan_auth_start(c, p->epoch);
 	ev.open.epoch = p->epoch;
-	ev.open.isn = (uint32_t)tt_rand_next(&p->m->prng);
+	ev.open.isn = (uint32_t)tt_rand_next(p->m->dprng);
 	tt_ep_chan_event(c, &ev, now);
 }
 
@@ -155,7 +257,7 @@ static void reset_chans(struct peer *p, tt_ns_t now)
 		if (tt_ep_chan_in_use(c))
 			tt_ep_chan_event(c, &close, now);
 		if (tt_ep_chan_event(c, &reset, now) < 0)
-			p->m->cnt.step_errors++;
+			p->m->dcc->step_errors++;
 		if (rec != NULL)
 			tt_ctab_chan_set_down(&rec->chan[i], TT_DC_DOWN_LOCAL_CLOSE);
 	}
@@ -254,13 +356,15 @@ static void check_live(struct peer *p, tt_ns_t now)
 	struct tt_master *m = p->m;
 	int rc;
 
-	if (p->live || p->state != TT_CTAB_WS_JOINING || !p->hb_up || p->epoch == 0 ||
-	    tt_fence_epoch(&p->assoc) != p->epoch || tt_fence_silenced(&p->assoc) ||
+	/* A silenced session had a channel go down in this incarnation: with
+	 * split planes the down mask says so (silenced is the HB plane's). */
+	if (p->live || p->state != TT_CTAB_WS_JOINING || !p->dc_hb_up || p->epoch == 0 ||
+	    tt_fence_epoch(&p->assoc) != p->epoch || (!m->split && tt_fence_silenced(&p->assoc)) ||
 	    tt_fence_up_mask(&p->assoc) != all_mask(m) || tt_fence_down_mask(&p->assoc) != 0)
 		return;
 	rc = tt_sched_worker_up(m->sched, p->pc.worker_id, p->epoch, m->cfg.n_chan, now);
 	if (rc < 0) {
-		m->cnt.step_errors++;
+		m->dcc->step_errors++;
 		return;
 	}
 	for (unsigned int i = 0; i < m->cfg.n_chan; i++)
@@ -268,7 +372,7 @@ static void check_live(struct peer *p, tt_ns_t now)
 	p->live = true;
 	set_state(p, TT_CTAB_WS_LIVE);
 	m->cnt.workers_live++;
-	ptl(p, now, TT_FENCE_EV_LIVE, TT_FENCE_NO_CHAN, m->cfg.n_chan, 0);
+	ptl_dc(p, now, TT_FENCE_EV_LIVE, TT_FENCE_NO_CHAN, m->cfg.n_chan, 0);
 	m->dispatch_needed = true;
 }
 
@@ -319,21 +423,32 @@ static void reconnect_hb(struct peer *p, tt_ns_t now)
 }
 
 /*
- * WORKER_DEAD (DESIGN.md §1 step 5): the worker has fenced itself. Its tasks
- * go back to the scheduler under new epochs (one RESCHEDULE per task on the
- * timeline, taken from the scheduler's log), its record is marked DEAD, its
- * channels reset, and a silenced session reconnected for the re-join.
+ * HB plane: an incarnation ends (WORKER_DEAD, or QUIET): disarm the
+ * association, so that no DOWN still queued silences the session that
+ * starts again, count the reset posted, then let the DC plane reset.
  */
-static void on_worker_dead(struct peer *p, tt_ns_t now)
+static void hb_end_incarnation(struct peer *p, enum tt_ep_xev x, tt_ns_t now)
+{
+	tt_fence_disarm(&p->assoc);
+	atomic_fetch_add_explicit(&p->resets_posted, 1, memory_order_release);
+	post_dc(p, x, now);
+}
+
+/*
+ * WORKER_DEAD (DESIGN.md §1 step 5), DC plane: the worker has fenced itself.
+ * Its tasks go back to the scheduler under new epochs (one RESCHEDULE per
+ * task on the timeline, taken from the scheduler's log), its record is
+ * marked DEAD, its channels reset.
+ */
+static void dc_worker_dead(struct peer *p, tt_ns_t now)
 {
 	struct tt_master *m = p->m;
 	uint32_t from = tt_sched_log_len(m->sched);
 	int n;
 
-	p->dead_pending = false;
 	n = tt_sched_worker_dead(m->sched, p->pc.worker_id, now);
 	m->cnt.workers_dead++;
-	ptl(p, now, TT_FENCE_EV_WORKER_DEAD, TT_FENCE_NO_CHAN, n < 0 ? 0 : (uint32_t)n, 0);
+	ptl_dc(p, now, TT_FENCE_EV_WORKER_DEAD, TT_FENCE_NO_CHAN, n < 0 ? 0 : (uint32_t)n, 0);
 	if (m->cfg.sched_log != NULL) {
 		uint32_t to = tt_sched_log_len(m->sched);
 
@@ -341,21 +456,39 @@ static void on_worker_dead(struct peer *p, tt_ns_t now)
 			const struct tt_sched_event *e = &m->cfg.sched_log[i];
 
 			if (e->kind == TT_SCHED_EV_RESCHEDULE)
-				tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_RESCHEDULE, e->worker,
-					      e->epoch, TT_FENCE_NO_CHAN, 0, e->task_id);
+				tt_ep_tl_push_dc(&m->ep, now, TT_FENCE_EV_RESCHEDULE, e->worker,
+						 e->epoch, TT_FENCE_NO_CHAN, 0, e->task_id);
 			else if (e->kind == TT_SCHED_EV_CANCELLED)
-				tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCELLED, e->worker,
-					      e->epoch, TT_FENCE_NO_CHAN, e->aux, e->task_id);
+				tt_ep_tl_push_dc(&m->ep, now, TT_FENCE_EV_CANCELLED, e->worker,
+						 e->epoch, TT_FENCE_NO_CHAN, e->aux, e->task_id);
 		}
 	}
 	p->live = false;
 	set_state(p, TT_CTAB_WS_DEAD);
-	tt_fence_disarm(&p->assoc);
-	tt_tw_cancel(m->ep.tw, &p->quiet_tm);
 	reset_chans(p, now);
 	sendq_clear(p);
-	reconnect_hb(p, now);
 	m->dispatch_needed = true;
+}
+
+/*
+ * WORKER_DEAD, HB plane: the incarnation ends (the DC plane takes the tasks
+ * back, dc_worker_dead()), and a silenced session is reconnected for the
+ * re-join.
+ */
+static void on_worker_dead(struct peer *p, tt_ns_t now)
+{
+	p->dead_pending = false;
+	tt_tw_cancel(p->m->ep.tw, &p->quiet_tm);
+	hb_end_incarnation(p, TT_EP_XEV_WORKER_DEAD, now);
+	reconnect_hb(p, now);
+}
+
+/* QUIET, DC plane: the silent joining incarnation's channels are reset. */
+static void dc_quiet(struct peer *p, tt_ns_t now)
+{
+	p->m->cnt.quiet_rejoins++;
+	reset_chans(p, now);
+	sendq_clear(p);
 }
 
 /*
@@ -372,10 +505,7 @@ static void quiet_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 	p->m->cnt.timers_fired++;
 	if (p->live || p->dead_pending || p->state != TT_CTAB_WS_JOINING)
 		return;
-	p->m->cnt.quiet_rejoins++;
-	tt_fence_disarm(&p->assoc);
-	reset_chans(p, now);
-	sendq_clear(p);
+	hb_end_incarnation(p, TT_EP_XEV_QUIET, now);
 	reconnect_hb(p, now);
 }
 
@@ -386,7 +516,7 @@ static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t no
 		p->hb_up = false;
 		p->dead_pending = true;
 		ptl(p, now, TT_FENCE_EV_HB_DOWN, TT_FENCE_NO_CHAN, act->diag, 0);
-		stop_using(p);
+		post_dc(p, TT_EP_XEV_HB_DOWN, now);
 	}
 	if (act->flags & TT_HB_A_WORKER_DEAD)
 		on_worker_dead(p, now);
@@ -394,9 +524,10 @@ static void hb_apply(struct peer *p, const struct tt_hb_actions *act, tt_ns_t no
 	if (tt_ep_hb_entered_up(act)) {
 		p->hb_up = true;
 		ptl(p, now, TT_FENCE_EV_HB_UP, TT_FENCE_NO_CHAN, 0, 0);
-		check_live(p, now);
+		post_dc(p, TT_EP_XEV_HB_UP, now);
 	}
 	tt_ep_hb_rearm(&p->hb, false);
+	hb_publish(p);
 }
 
 /* The session's timer fired (tt_ep_hb_apply_fn). */
@@ -418,11 +549,50 @@ static void silence(struct peer *p, unsigned int chan, enum tt_fence_route route
 	}
 	if (rc == 0)
 		return;
-	ptl(p, now, TT_FENCE_EV_HB_SILENCED, chan, route, (uint64_t)tt_time_diff(now, down_ns));
-	stop_using(p);
+	/* A queued DOWN may carry a `now` of the other lane read after ours: 0. */
+	ptl(p, now, TT_FENCE_EV_HB_SILENCED, chan, route,
+	    tt_time_after(now, down_ns) ? (uint64_t)tt_time_diff(now, down_ns) : 0u);
+	post_dc(p, TT_EP_XEV_SILENCED, now);
 	if (!p->live && !p->hb_up && !p->dead_pending)
 		tt_tw_arm(p->m->ep.tw, &p->quiet_tm, now + p->m->pol.t1_ns);
 	hb_apply(p, &act, now);
+}
+
+/*
+ * DC plane: an event of the HB plane (post_dc()). WORKER_DEAD and QUIET are
+ * counted in resets_done whatever they find, so that a new incarnation is
+ * accepted only once every reset posted was carried out (may_accept()).
+ */
+static void dc_on_xev(struct peer *p, const struct tt_evq_event *ev, tt_ns_t now)
+{
+	switch (tt_ep_xev_of(ev)) {
+	case TT_EP_XEV_HB_UP:
+		p->dc_hb_up = true;
+		check_live(p, now);
+		break;
+	case TT_EP_XEV_HB_DOWN:
+		p->dc_hb_up = false;
+		stop_using(p);
+		break;
+	case TT_EP_XEV_SILENCED:
+		stop_using(p);
+		break;
+	case TT_EP_XEV_WORKER_DEAD:
+		dc_worker_dead(p, now);
+		p->resets_done++;
+		break;
+	case TT_EP_XEV_QUIET:
+		/* Re-checked here: the incarnation may have gone live meanwhile. */
+		if (!p->live && p->state == TT_CTAB_WS_JOINING && ev->epoch == p->epoch)
+			dc_quiet(p, now);
+		else
+			p->m->cnt.xev_stale++;
+		p->resets_done++;
+		break;
+	default:
+		p->m->cnt.xev_stale++;
+		break;
+	}
 }
 
 static void on_message(struct peer *p, struct tt_ep_chan *c, const uint8_t *msg, uint32_t len,
@@ -440,14 +610,14 @@ static void on_message(struct peer *p, struct tt_ep_chan *c, const uint8_t *msg,
 	case TT_TMSG_RESULT:
 		v = tt_sched_result(m->sched, p->pc.worker_id, t.task_id, t.epoch, t.status, now);
 		if (v != TT_SCHED_COMMIT)
-			ptl(p, now, TT_FENCE_EV_RESULT_STALE, c->idx, v, t.task_id);
+			ptl_dc(p, now, TT_FENCE_EV_RESULT_STALE, c->idx, v, t.task_id);
 		m->dispatch_needed = true;
 		return;
 	case TT_TMSG_CANCEL_ACK:
 		if (tt_sched_cancel_ack(m->sched, p->pc.worker_id, t.task_id, t.epoch, t.outcome,
 					now) == 0)
-			tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCELLED, p->pc.worker_id, t.epoch,
-				      c->idx, TT_SCHED_END_ACK, t.task_id);
+			tt_ep_tl_push_dc(&m->ep, now, TT_FENCE_EV_CANCELLED, p->pc.worker_id,
+					 t.epoch, c->idx, TT_SCHED_END_ACK, t.task_id);
 		m->dispatch_needed = true;
 		return;
 	default:
@@ -467,7 +637,7 @@ static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t no
 		if (act->flags & TT_DC_A_UP) {
 			struct tt_worker_rec *rec = rec_of(p);
 
-			ptl(p, now, TT_FENCE_EV_CHAN_UP, c->idx, 0, 0);
+			ptl_dc(p, now, TT_FENCE_EV_CHAN_UP, c->idx, 0, 0);
 			if (rec != NULL)
 				tt_ctab_chan_set_up(&rec->chan[c->idx]);
 			tt_fence_chan_up(&p->assoc, c->idx);
@@ -479,7 +649,7 @@ static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t no
 			struct tt_worker_rec *rec = rec_of(p);
 			enum tt_fence_route r;
 
-			ptl(p, now, TT_FENCE_EV_CHAN_DOWN, c->idx, act->down_reason, 0);
+			ptl_dc(p, now, TT_FENCE_EV_CHAN_DOWN, c->idx, act->down_reason, 0);
 			if (rec != NULL)
 				tt_ctab_chan_set_down(&rec->chan[c->idx],
 						      (uint8_t)act->down_reason);
@@ -530,10 +700,13 @@ static int accept_epoch(struct peer *p, uint32_t epoch, tt_ns_t now)
 	p->epoch = epoch;
 	p->state = TT_CTAB_WS_JOINING;
 	p->live = false;
-	tt_tw_cancel(m->ep.tw, &p->quiet_tm);
+	/* The quiet timer is the HB plane's; with split planes it is never
+	 * armed here (may_accept(): the session is not disconnected). */
+	if (!m->split)
+		tt_tw_cancel(m->ep.tw, &p->quiet_tm);
 	if (old != 0)
 		m->cnt.rejoins++;
-	ptl(p, now, TT_FENCE_EV_REJOIN, TT_FENCE_NO_CHAN, old, 0);
+	ptl_dc(p, now, TT_FENCE_EV_REJOIN, TT_FENCE_NO_CHAN, old, 0);
 	tt_fence_arm(&p->assoc, epoch);
 	for (unsigned int i = 0; i < m->cfg.n_chan; i++)
 		listen_chan(p, &p->ch[i], now);
@@ -548,8 +721,15 @@ static int accept_epoch(struct peer *p, uint32_t epoch, tt_ns_t now)
  */
 static bool may_accept(const struct peer *p)
 {
+	uint32_t hb = hb_view(p);
+
+	if (!p->m->split) /* exact: the HB plane runs on this thread */
+		hb = (p->dead_pending ? PUB_DEAD_PENDING : 0u) |
+		     (tt_hb_is_disconnected(&p->hb.sess) ? PUB_DISCONNECTED : 0u);
 	return (p->state == TT_CTAB_WS_DEAD || (p->state == TT_CTAB_WS_JOINING && !p->live)) &&
-	       !p->dead_pending && !tt_hb_is_disconnected(&p->hb.sess);
+	       !(hb & (PUB_DEAD_PENDING | PUB_DISCONNECTED)) &&
+	       p->resets_done == atomic_load_explicit(&((struct peer *)p)->resets_posted,
+						      memory_order_acquire);
 }
 
 static bool epoch_newer(uint32_t a, uint32_t b)
@@ -687,28 +867,16 @@ static int rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 	return 0;
 }
 
-int tt_master_rx(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
-		 size_t len, tt_ns_t now)
+/* The DC plane's share of the datagram counters (rx entry points). */
+static int rx_check_dst(struct tt_master *m, struct tt_master_counters *pc,
+			const struct tt_udp_meta *meta)
 {
-	int rc;
-
-	m->cnt.rx_datagrams++;
-	if (tt_time_after(now, m->now))
-		m->now = now;
+	pc->rx_datagrams++;
 	if (meta->dst_ip != m->cfg.ip) {
-		m->cnt.rx_bad_dst++;
+		pc->rx_bad_dst++;
 		return -ENOENT;
 	}
-	if (meta->dst_port == TT_BFD_UDP_PORT) {
-		rc = rx_hb(m, meta, payload, len, now);
-	} else if (meta->dst_port == m->cfg.dc_port) {
-		rc = rx_dc(m, meta, payload, len, now);
-	} else {
-		m->cnt.rx_bad_dst++;
-		return -ENOENT;
-	}
-	dispatch(m, now);
-	return rc;
+	return 0;
 }
 
 static int drain_evq(struct tt_master *m, tt_ns_t now)
@@ -732,13 +900,155 @@ static int drain_evq(struct tt_master *m, tt_ns_t now)
 	return handled;
 }
 
-int tt_master_poll(struct tt_master *m, tt_ns_t now)
+/* DC plane: the events the HB plane posted since the last pass. */
+static int drain_evq_dc(struct tt_master *m, tt_ns_t now)
+{
+	struct tt_evq_event ev[EVQ_BURST];
+	unsigned int n;
+	int handled = 0;
+
+	if (m->ep.evq_dc == NULL)
+		return 0;
+	while ((n = tt_evq_dequeue_burst(m->ep.evq_dc, ev, EVQ_BURST)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			struct peer *p = peer_by_id(m, ev[i].worker_id);
+
+			handled++;
+			m->cnt.xev_handled++;
+			if (p == NULL) {
+				m->cnt.xev_stale++;
+				continue;
+			}
+			dc_on_xev(p, &ev[i], now);
+		}
+	}
+	return handled;
+}
+
+/*
+ * Split planes driven by one thread (the combined calls): run both planes'
+ * queues until neither has anything, so that everything a call causes
+ * happens in it. Bounded: each round only handles what the other posted.
+ */
+static int settle(struct tt_master *m, tt_ns_t now)
+{
+	int n = 0;
+
+	for (unsigned int r = 0; r < SETTLE_MAX; r++) {
+		int k = drain_evq_dc(m, now);
+
+		if (tt_time_after(now, m->now_hb))
+			m->now_hb = now;
+		k += drain_evq(m, now);
+		if (k == 0)
+			break;
+		n += k;
+	}
+	return n;
+}
+
+int tt_master_rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now)
+{
+	if (tt_time_after(now, m->now_hb))
+		m->now_hb = now;
+	if (rx_check_dst(m, &m->cnt, meta) < 0)
+		return -ENOENT;
+	if (meta->dst_port != TT_BFD_UDP_PORT) {
+		m->cnt.rx_bad_dst++;
+		return -ENOENT;
+	}
+	return rx_hb(m, meta, payload, len, now);
+}
+
+int tt_master_rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now)
+{
+	int rc;
+
+	if (tt_time_after(now, m->now))
+		m->now = now;
+	if (rx_check_dst(m, m->dcc, meta) < 0)
+		return -ENOENT;
+	if (meta->dst_port != m->cfg.dc_port) {
+		m->dcc->rx_bad_dst++;
+		return -ENOENT;
+	}
+	rc = rx_dc(m, meta, payload, len, now);
+	dispatch(m, now);
+	return rc;
+}
+
+int tt_master_rx(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
+		 size_t len, tt_ns_t now)
+{
+	int rc;
+
+	m->cnt.rx_datagrams++;
+	if (tt_time_after(now, m->now))
+		m->now = now;
+	if (tt_time_after(now, m->now_hb))
+		m->now_hb = now;
+	if (meta->dst_ip != m->cfg.ip) {
+		m->cnt.rx_bad_dst++;
+		return -ENOENT;
+	}
+	if (meta->dst_port == TT_BFD_UDP_PORT) {
+		rc = rx_hb(m, meta, payload, len, now);
+	} else if (meta->dst_port == m->cfg.dc_port) {
+		rc = rx_dc(m, meta, payload, len, now);
+	} else {
+		m->cnt.rx_bad_dst++;
+		return -ENOENT;
+	}
+	if (m->split)
+		settle(m, now);
+	dispatch(m, now);
+	return rc;
+}
+
+int tt_master_poll_hb(struct tt_master *m, tt_ns_t now)
+{
+	int n;
+
+	if (tt_time_after(now, m->now_hb))
+		m->now_hb = now;
+	/* The channel-downs posted since the last pass (DESIGN.md §4). */
+	n = drain_evq(m, now);
+	n += (int)tt_tw_advance(m->ep.tw, now);
+	return n;
+}
+
+int tt_master_poll_dc(struct tt_master *m, tt_ns_t now)
 {
 	int n;
 
 	if (tt_time_after(now, m->now))
 		m->now = now;
-	/* Split layout: the channel-downs posted since the last pass (DESIGN.md §4). */
+	n = drain_evq_dc(m, now);
+	n += (int)tt_tw_advance(m->ep.tw_dc, now);
+	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
+		if (m->peers[i].q.n > 0)
+			sendq_flush(&m->peers[i], now);
+	dispatch(m, now);
+	return n;
+}
+
+int tt_master_poll(struct tt_master *m, tt_ns_t now)
+{
+	int n;
+
+	if (m->split) {
+		n = tt_master_poll_hb(m, now);
+		n += tt_master_poll_dc(m, now);
+		n += settle(m, now);
+		dispatch(m, now);
+		return n;
+	}
+	if (tt_time_after(now, m->now))
+		m->now = now;
+	m->now_hb = m->now;
+	/* Modelled split layout: the channel-downs posted since the last pass. */
 	n = drain_evq(m, now);
 	n += (int)tt_tw_advance(m->ep.tw, now);
 	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
@@ -748,12 +1058,12 @@ int tt_master_poll(struct tt_master *m, tt_ns_t now)
 	return n;
 }
 
-bool tt_master_next_deadline(const struct tt_master *m, tt_ns_t *deadline)
+bool tt_master_next_deadline_hb(const struct tt_master *m, tt_ns_t *deadline)
 {
 	tt_ns_t d;
 
 	if (tt_evq_count(m->ep.evq) > 0) {
-		*deadline = m->now;
+		*deadline = m->now_hb;
 		return true;
 	}
 	if (tt_tw_next_deadline(m->ep.tw, &d) == 0) {
@@ -761,6 +1071,46 @@ bool tt_master_next_deadline(const struct tt_master *m, tt_ns_t *deadline)
 		return true;
 	}
 	return false;
+}
+
+bool tt_master_next_deadline_dc(const struct tt_master *m, tt_ns_t *deadline)
+{
+	tt_ns_t d;
+
+	if (m->ep.evq_dc != NULL && tt_evq_count(m->ep.evq_dc) > 0) {
+		*deadline = m->now;
+		return true;
+	}
+	if (tt_tw_next_deadline(m->ep.tw_dc, &d) == 0) {
+		*deadline = d;
+		return true;
+	}
+	return false;
+}
+
+bool tt_master_next_deadline(const struct tt_master *m, tt_ns_t *deadline)
+{
+	tt_ns_t h, d;
+	bool bh, bd;
+
+	if (!m->split) {
+		if (tt_evq_count(m->ep.evq) > 0) {
+			*deadline = m->now;
+			return true;
+		}
+		if (tt_tw_next_deadline(m->ep.tw, &d) == 0) {
+			*deadline = d;
+			return true;
+		}
+		return false;
+	}
+	bh = tt_master_next_deadline_hb(m, &h);
+	bd = tt_master_next_deadline_dc(m, &d);
+	if (bh && bd)
+		*deadline = tt_time_min(h, d);
+	else if (bh || bd)
+		*deadline = bh ? h : d;
+	return bh || bd;
 }
 
 /* ---- tasks ---- */
@@ -790,14 +1140,14 @@ int tt_master_cancel(struct tt_master *m, uint64_t task_id, tt_ns_t now)
 	tt_sched_task(m->sched, task_id, &ti);
 	before = m->sout.n;
 	if (ti.state == TT_SCHED_S_CANCELLED) {
-		tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch,
-			      TT_FENCE_NO_CHAN, TT_SCHED_CANCEL_PENDING, task_id);
-		tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCELLED, ti.worker, ti.epoch,
-			      TT_FENCE_NO_CHAN, TT_SCHED_END_WAS_PENDING, task_id);
+		tt_ep_tl_push_dc(&m->ep, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch,
+				 TT_FENCE_NO_CHAN, TT_SCHED_CANCEL_PENDING, task_id);
+		tt_ep_tl_push_dc(&m->ep, now, TT_FENCE_EV_CANCELLED, ti.worker, ti.epoch,
+				 TT_FENCE_NO_CHAN, TT_SCHED_END_WAS_PENDING, task_id);
 	} else {
-		tt_ep_tl_push(&m->ep, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, ti.channel,
-			      before > 0 ? TT_SCHED_CANCEL_SENT : TT_SCHED_CANCEL_DEFERRED,
-			      task_id);
+		tt_ep_tl_push_dc(&m->ep, now, TT_FENCE_EV_CANCEL, ti.worker, ti.epoch, ti.channel,
+				 before > 0 ? TT_SCHED_CANCEL_SENT : TT_SCHED_CANCEL_DEFERRED,
+				 task_id);
 	}
 	route_actions(m, now);
 	m->dispatch_needed = true;
@@ -835,7 +1185,7 @@ int tt_master_cut(struct tt_master *m, uint32_t worker_id, unsigned int chan, tt
 	if (tt_time_after(now, m->now))
 		m->now = now;
 	p->ch[chan].cut = true;
-	ptl(p, now, TT_FENCE_EV_CUT, chan, 0, 0);
+	ptl_dc(p, now, TT_FENCE_EV_CUT, chan, 0, 0);
 	if (tt_ep_chan_in_use(&p->ch[chan]))
 		tt_ep_chan_event(&p->ch[chan], &ev, now);
 	dispatch(m, now);
@@ -852,7 +1202,7 @@ int tt_master_restore(struct tt_master *m, uint32_t worker_id, unsigned int chan
 	if (!p->ch[chan].cut)
 		return -EALREADY;
 	p->ch[chan].cut = false;
-	ptl(p, now, TT_FENCE_EV_RESTORE, chan, 0, 0);
+	ptl_dc(p, now, TT_FENCE_EV_RESTORE, chan, 0, 0);
 	if (p->state == TT_CTAB_WS_JOINING && p->epoch != 0 &&
 	    tt_fence_epoch(&p->assoc) == p->epoch)
 		listen_chan(p, &p->ch[chan], now);
@@ -889,6 +1239,8 @@ int tt_master_set_hb_timers(struct tt_master *m, uint32_t worker_id,
 
 	if (p == NULL)
 		return -ENOENT;
+	if (tt_time_after(now, m->now_hb))
+		m->now_hb = now;
 	if (tt_ep_check_policy(timers, &m->cfg.worker_timers, m->cfg.d_max_ns,
 			       m->cfg.granularity_ns, m->cfg.skip_policy_check, &pol, err,
 			       err_len) < 0)
@@ -898,7 +1250,9 @@ int tt_master_set_hb_timers(struct tt_master *m, uint32_t worker_id,
 		ptl(p, now, TT_FENCE_EV_TIMERS, TT_FENCE_NO_CHAN, timers->detect_mult,
 		    timers->desired_min_tx_us);
 	hb_apply(p, &act, now);
-	dispatch(m, now);
+	/* With split planes this is the HB plane's call: the DC plane dispatches. */
+	if (!m->split)
+		dispatch(m, now);
 	return rc < 0 ? -EINVAL : 0;
 }
 
@@ -924,6 +1278,14 @@ static int check_config(const struct tt_master_config *cfg, char *err, size_t le
 			      "master hb_src_port_base = %u with %u workers: ports must stay in "
 			      "%u..%u (RFC 5881 §4)",
 			      base, cfg->n_workers, TT_BFD_SRC_PORT_MIN, TT_BFD_SRC_PORT_MAX);
+		return -EINVAL;
+	}
+	if (cfg->split_planes && (cfg->hb_lcore == cfg->dc_lcore || cfg->io_dc.tx_buf == NULL ||
+				  cfg->io_dc.tx_send == NULL)) {
+		tt_ep_set_err(err, len,
+			      "master split_planes with hb_lcore %u, dc_lcore %u: needs two "
+			      "different lcores and io_dc (tx_buf, tx_send) set",
+			      cfg->hb_lcore, cfg->dc_lcore);
 		return -EINVAL;
 	}
 	if (cfg->timeline_cap == 0 || cfg->io.tx_buf == NULL || cfg->io.tx_send == NULL) {
@@ -1025,6 +1387,7 @@ static int init_peer(struct tt_master *m, uint32_t i, tt_ns_t now, char *err, si
 	}
 	m->id_to_peer[p->pc.worker_id] = i;
 	tt_ep_hb_rearm(&p->hb, false);
+	hb_publish(p);
 	return 0;
 }
 
@@ -1068,7 +1431,12 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	if (rc < 0)
 		goto fail;
 	m->now = now;
+	m->now_hb = now;
+	m->split = cfg->split_planes;
 	m->prng = cfg->seed ^ 0x4d4153544552ull;
+	m->prng_dc = cfg->seed ^ 0x4d41535445524443ull;
+	m->dprng = m->split ? &m->prng_dc : &m->prng;
+	m->dcc = m->split ? &m->cnt_dc : &m->cnt;
 	m->dcw.n_channels = cfg->n_chan;
 	m->dcw.mac = ec.auth.keys != NULL && ec.auth.dc_mac;
 	/* Enough low bits for i + 1 up to n_workers (master.h "Demultiplexing"). */
@@ -1086,19 +1454,22 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	m->msgbuf = malloc(TT_TMSG_MAX_LEN);
 	ec.role = TT_HB_ROLE_MASTER;
 	ec.io = cfg->io;
+	ec.io_dc = cfg->io_dc;
+	ec.split_planes = cfg->split_planes;
 	ec.dc_lcore = cfg->dc_lcore;
 	ec.granularity_ns = cfg->granularity_ns;
 	ec.timeline_cap = cfg->timeline_cap;
 	ec.n_chan = cfg->n_workers * cfg->n_chan;
+	ec.n_sessions = cfg->n_workers;
 	ec.hb_apply = hb_apply_cb;
 	ec.dc_apply = dc_apply;
-	ec.tx = &m->cnt.tx;
+	ec.hb = (struct tt_ep_plane_counters){&m->cnt.tx, &m->cnt.auth_sign_failed,
+					      &m->cnt.timers_fired, &m->cnt.step_errors};
+	ec.dc = (struct tt_ep_plane_counters){&m->dcc->tx, &m->dcc->auth_sign_failed,
+					      &m->dcc->timers_fired, &m->dcc->step_errors};
 	ec.hb_rx = &m->cnt.hb_rx;
 	ec.hb_auth = m->cnt.hb_auth;
 	ec.dc_auth = m->cnt.dc_auth;
-	ec.sign_failed = &m->cnt.auth_sign_failed;
-	ec.timers_fired = &m->cnt.timers_fired;
-	ec.step_errors = &m->cnt.step_errors;
 	rc = tt_ep_init(&m->ep, &ec, now);
 	if (rc < 0 || m->workers == NULL || m->peers == NULL || m->id_to_peer == NULL ||
 	    m->msgbuf == NULL) {
@@ -1175,9 +1546,10 @@ int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_mast
 	memset(info, 0, sizeof(*info));
 	info->worker_id = worker_id;
 	info->epoch = p->epoch;
-	info->state = p->state;
-	info->hb_state = tt_hb_state(&p->hb.sess);
-	info->hb_disconnected = tt_hb_is_disconnected(&p->hb.sess);
+	info->state = (enum tt_ctab_wstate)p->state;
+	/* The session as the HB plane published it (after its every step). */
+	info->hb_state = (enum tt_hb_state)(hb_view(p) & PUB_STATE_MASK);
+	info->hb_disconnected = (hb_view(p) & PUB_DISCONNECTED) != 0;
 	info->up_mask = tt_fence_up_mask(&p->assoc);
 	for (unsigned int k = 0; k < m->cfg.n_chan; k++) {
 		if (p->ch[k].cut)
@@ -1185,13 +1557,24 @@ int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_mast
 		info->chan_state[k] = tt_dc_state(p->ch[k].dc);
 	}
 	info->send_queued = p->q.n;
-	info->hb_local_disc = p->hb.hc.local_disc;
+	info->hb_local_disc =
+		atomic_load_explicit(&((struct peer *)p)->hb_disc_pub, memory_order_relaxed);
 	return 0;
 }
 
 struct tt_fence_tl *tt_master_timeline(struct tt_master *m)
 {
 	return m->ep.tl;
+}
+
+struct tt_fence_tl *tt_master_timeline_dc(struct tt_master *m)
+{
+	return m->ep.tl_dc;
+}
+
+bool tt_master_split(const struct tt_master *m)
+{
+	return m->split;
 }
 
 const struct tt_sched *tt_master_sched(const struct tt_master *m)
@@ -1228,6 +1611,19 @@ const struct tt_fence_assoc *tt_master_assoc(const struct tt_master *m, uint32_t
 const struct tt_master_counters *tt_master_counters(const struct tt_master *m)
 {
 	return &m->cnt;
+}
+
+/* Every field of the counters is a uint64_t: add them as an array. */
+_Static_assert(sizeof(struct tt_master_counters) % sizeof(uint64_t) == 0,
+	       "tt_master_counters holds uint64_t only");
+
+void tt_master_counters_sum(const struct tt_master *m, struct tt_master_counters *out)
+{
+	const uint64_t *a = (const uint64_t *)&m->cnt, *b = (const uint64_t *)&m->cnt_dc;
+	uint64_t *o = (uint64_t *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		o[i] = a[i] + (m->split ? b[i] : 0u);
 }
 
 const struct tt_hb_policy_times *tt_master_policy(const struct tt_master *m)

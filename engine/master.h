@@ -71,10 +71,34 @@
  * drained at the start of the next tt_master_poll(). The node itself is still
  * driven by one thread (see "Execution context").
  *
+ * Split planes (split_planes, DESIGN.md §4): the heartbeat plane (sessions,
+ * their timers) and the data plane (channels, scheduler, send queues) are
+ * driven by two threads, each through its own entry points:
+ *   HB plane  tt_master_rx_hb(), tt_master_poll_hb(),
+ *             tt_master_next_deadline_hb(), tt_master_set_hb_timers();
+ *   DC plane  tt_master_rx_dc(), tt_master_poll_dc(),
+ *             tt_master_next_deadline_dc(), submit, cancel, release, cut,
+ *             restore, link_down, tt_master_peer().
+ * Each plane has its own timer wheel, timeline (tt_master_timeline() is the
+ * HB plane's, tt_master_timeline_dc() the DC plane's) and inbound event
+ * queue, drained at the start of its poll: a channel DOWN reaches the HB
+ * plane as TT_EVQ_EV_DC_DOWN (the session is silenced on its next poll);
+ * the session's Up, Down, silence, WORKER_DEAD and quiet reset reach the DC
+ * plane as the cross-plane events of endpoint.h (WORKER_DEAD reschedules the
+ * tasks on the DC plane's next poll). Each field has one writing plane (see
+ * master.c); what the other plane needs is an event or an atomic read. The
+ * combined calls (tt_master_rx(), tt_master_poll(),
+ * tt_master_next_deadline()) still work, from one thread: they run both
+ * planes and drain both queues before they return. Without split_planes the
+ * plane entry points must not be used.
+ *
  * Execution context: one thread calls every function of a master (the
- * lcore that owns it). That thread must be registered with liburcu QSBR
+ * lcore that owns it); with split planes, one thread per plane as listed
+ * above (accessors not listed belong to the thread of the plane whose state
+ * they return: tt_master_hb() and tt_master_hb_auth() the HB plane's, the
+ * others the DC plane's). Those threads must be registered with liburcu QSBR
  * (urcu_qsbr_register_thread()) and online before tt_master_create() and for
- * every call; it should report a quiescent state (tt_ctab_quiescent_state())
+ * every call; they should report a quiescent state (tt_ctab_quiescent_state())
  * between calls now and then so that replaced records are reclaimed. The
  * master keeps no table pointer across calls.
  *
@@ -167,11 +191,14 @@ struct tt_master_config {
 	 */
 	bool epochs_disabled;
 
-	uint32_t timeline_cap; /* events the timeline holds, >= 1 */
+	uint32_t timeline_cap; /* events the timeline holds, >= 1 (each plane's) */
 	uint16_t hb_lcore;     /* == dc_lcore: combined layout */
 	uint16_t dc_lcore;
+	/** Two threads drive the planes (file comment); needs hb_lcore != dc_lcore, io_dc. */
+	bool split_planes;
 	uint64_t seed;			   /* BFD jitter, discriminators, channel ISNs, auth seq */
-	struct tt_io_ops io;		   /* tx_buf and tx_send required */
+	struct tt_io_ops io;		   /* tx_buf and tx_send required (HB plane's with split) */
+	struct tt_io_ops io_dc;		   /* split_planes: the DC plane's transport */
 	struct tt_master_auth_config auth; /* optional (keys NULL: off) */
 };
 
@@ -201,6 +228,10 @@ struct tt_master_counters {
 	uint64_t send_dropped_down;	    /* queued messages dropped: channel down */
 	uint64_t send_encode_failed;	    /* tt_tmsg_encode failed (bug) */
 	uint64_t evq_stale;		    /* queued channel-downs of an old incarnation */
+	uint64_t xev_posted;		    /* split: events posted to the DC plane */
+	uint64_t xev_full;		    /* split: not posted, queue full (sizing bug) */
+	uint64_t xev_handled;		    /* split: events the DC plane handled */
+	uint64_t xev_stale;		    /* ... of them found nothing to do */
 	uint64_t workers_live;		    /* worker_up reported to the scheduler */
 	uint64_t workers_dead;		    /* WORKER_DEAD handled */
 	uint64_t rejoins;		    /* records replaced under a new epoch */
@@ -276,6 +307,45 @@ int tt_master_rx(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 int tt_master_poll(struct tt_master *m, tt_ns_t now);
 
 /**
+ * Split planes, HB plane: a heartbeat datagram (dst port 3784) arrived; as
+ * tt_master_rx() for it. Anything else is dropped (-ENOENT, rx_bad_dst).
+ */
+int tt_master_rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now);
+
+/**
+ * Split planes, DC plane: a data-channel datagram (dst port dc_port)
+ * arrived; as tt_master_rx() for it, then dispatch. Anything else is dropped
+ * (-ENOENT, rx_bad_dst).
+ */
+int tt_master_rx_dc(struct tt_master *m, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now);
+
+/**
+ * Split planes, HB plane: drain the channel-downs queued by the DC plane
+ * (silencing sessions), fire the session timers due at @p now.
+ *
+ * @return timers fired and events handled.
+ */
+int tt_master_poll_hb(struct tt_master *m, tt_ns_t now);
+
+/**
+ * Split planes, DC plane: drain the HB plane's events (session Up/Down,
+ * silence, WORKER_DEAD -> tt_sched_worker_dead(), quiet reset), fire the
+ * channel timers, flush queued messages, dispatch tasks.
+ *
+ * @return timers fired and events handled.
+ */
+int tt_master_poll_dc(struct tt_master *m, tt_ns_t now);
+
+/** Split planes: when tt_master_poll_hb() / tt_master_poll_dc() must next run. */
+bool tt_master_next_deadline_hb(const struct tt_master *m, tt_ns_t *deadline);
+bool tt_master_next_deadline_dc(const struct tt_master *m, tt_ns_t *deadline);
+
+/** @return true if the master was created with split_planes. Any thread. */
+bool tt_master_split(const struct tt_master *m);
+
+/**
  * When tt_master_poll() must next run.
  *
  * @param deadline  out: that instant; may be at or before the last `now`
@@ -340,8 +410,11 @@ int tt_master_set_hb_timers(struct tt_master *m, uint32_t worker_id,
 /** One worker's state. @return 0 or -ENOENT. */
 int tt_master_peer(const struct tt_master *m, uint32_t worker_id, struct tt_master_peer_info *info);
 
-/** The timeline (read, find or drain it between calls). */
+/** The timeline (read, find or drain it between calls); with split planes the HB plane's. */
 struct tt_fence_tl *tt_master_timeline(struct tt_master *m);
+
+/** The DC plane's timeline: tt_master_timeline() itself unless split planes. */
+struct tt_fence_tl *tt_master_timeline_dc(struct tt_master *m);
 
 /** The task table, for queries (tt_sched_task(), tt_sched_counters(), ...). */
 const struct tt_sched *tt_master_sched(const struct tt_master *m);
@@ -358,8 +431,20 @@ const struct tt_dc *tt_master_dc(const struct tt_master *m, uint32_t worker_id, 
 /** A worker's association (fencing counters), or NULL. */
 const struct tt_fence_assoc *tt_master_assoc(const struct tt_master *m, uint32_t worker_id);
 
-/** The master's counters. */
+/**
+ * The master's counters. With split planes the HB plane's and the DC
+ * plane's own fields; the fields both planes count (tx, rx_datagrams,
+ * rx_bad_dst, auth_sign_failed, step_errors, timers_fired) hold the HB
+ * plane's share only: tt_master_counters_sum() adds the DC plane's.
+ */
 const struct tt_master_counters *tt_master_counters(const struct tt_master *m);
+
+/**
+ * All counters, both planes' shares added (== *tt_master_counters() without
+ * split planes). With split planes a snapshot of values the other plane's
+ * thread may be changing: exact once both are quiet.
+ */
+void tt_master_counters_sum(const struct tt_master *m, struct tt_master_counters *out);
 
 /** The policy times computed at create (T1, T2, I, bound). */
 const struct tt_hb_policy_times *tt_master_policy(const struct tt_master *m);

@@ -9,6 +9,29 @@
  * a step taken from RX, from a timer or from an operator call behaves alike.
  * The plumbing shared with the master (transmit, timers, heartbeat transport
  * checks, timeline) is in endpoint.c.
+ *
+ * Two planes (DESIGN.md §4). Every field has one writing plane:
+ *   HB plane  the session (hb), state, epoch, exited, now, stalled, stall_ns,
+ *             prng, the published words hb_pub/alive_pub, the association's
+ *             arm, disarm and silenced flag, the fence counters, the HB
+ *             timeline, wheel and counters share;
+ *   DC plane  the channels, the runner and its out/stage, flushing, dc_epoch
+ *             (its copy of epoch), dc_exited, prng_dc, now_dc, the
+ *             association's channel masks, the DC timeline, wheel and
+ *             counters share (cnt_dc).
+ * What one plane needs of the other is an event or an atomic read:
+ *   HB -> DC  CONNECT (HB Up: open the channels under the epoch), FENCE
+ *             (runner fenced, channels closed; EXIT stops the plane), REJOIN
+ *             (runner and channels to the new epoch): tt_ep_xpost() on
+ *             evq_dc, or with the planes on one thread (split_planes off) a
+ *             direct call of the same handler at the same point, which keeps
+ *             the order of the single-thread endpoint;
+ *   DC -> HB  a channel DOWN (fence.h, on evq), LIVE (every channel up);
+ *   atomics   hb_pub (session Up, taking tasks, connecting) and alive_pub
+ *             (the detection deadline): with split planes the DC plane
+ *             releases no result and handles no datagram once the published
+ *             deadline has passed or the session left Up, before the HB
+ *             plane has even fenced ("Waking up" for two threads).
  */
 #include "worker.h"
 
@@ -25,20 +48,37 @@
 #include "tt_names.h"
 #include "tt_rand.h"
 
-#define EVQ_BURST 32
+#define EVQ_BURST  32
+#define SETTLE_MAX 16 /* split planes, combined calls: rounds of queue draining */
+
+/* hb_pub bits: what the DC plane may read of the HB plane. */
+#define PUB_UP	       (1u << 0) /* session Up */
+#define PUB_TAKING     (1u << 1) /* CONNECTING or LIVE, and Up */
+#define PUB_CONNECTING (1u << 2) /* CONNECTING */
 
 struct tt_worker {
 	struct tt_worker_config cfg;
 	struct tt_hb_policy_times pol;
-	enum tt_worker_state state;
-	uint32_t epoch;
-	bool exited;
+	/* HB plane */
+	_Atomic int state; /* enum tt_worker_state */
+	_Atomic uint32_t epoch;
+	_Atomic bool exited;
 	tt_ns_t now;  /* latest `now` seen */
 	bool stalled; /* stall_ns is the pass that found the worker stopped */
 	tt_ns_t stall_ns;
-	struct tt_ep ep; /* io, wheel, event queue, timeline */
 	struct tt_ep_hb hb;
+	_Atomic uint32_t hb_pub;    /* PUB_* */
+	_Atomic uint64_t alive_pub; /* detection deadline while it runs, else 0 */
+	uint64_t prng;
+	/* both, see fence.h and the file comment */
+	struct tt_ep ep; /* io, wheels, event queues, timelines */
 	struct tt_fence_assoc assoc;
+	/* DC plane */
+	uint32_t dc_epoch;
+	bool dc_exited;
+	tt_ns_t now_dc;
+	uint64_t prng_dc;
+	uint64_t *dprng;			 /* &prng_dc, or &prng on one thread */
 	struct tt_ep_chan ch[TT_FENCE_MAX_CHAN]; /* owner: the worker */
 	struct tt_run *run;
 	struct tt_run_out rout;
@@ -53,8 +93,10 @@ struct tt_worker {
 	uint8_t *stage_buf;
 	size_t stage_slot;
 	bool flushing;
-	uint64_t prng;
-	struct tt_worker_counters cnt;
+	bool split;			  /* cfg.split_planes */
+	struct tt_worker_counters cnt;	  /* HB plane and the DC plane's own fields */
+	struct tt_worker_counters cnt_dc; /* split: the DC plane's share of shared fields */
+	struct tt_worker_counters *dcc;	  /* &cnt_dc, or &cnt on one thread */
 };
 
 static const char *const state_names[] = {
@@ -82,11 +124,95 @@ const char *tt_worker_fence_action_name(unsigned int action)
 static void hb_apply(struct tt_worker *w, const struct tt_hb_actions *act, tt_ns_t now);
 static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t now);
 static void flush_runner(struct tt_worker *w, tt_ns_t now);
+static void dc_on_xev(struct tt_worker *w, const struct tt_evq_event *ev, tt_ns_t now);
+static void hb_on_live(struct tt_worker *w, uint32_t epoch, tt_ns_t now);
 
+/* A timeline record of the HB plane. */
 static void tl_push(struct tt_worker *w, tt_ns_t now, unsigned int kind, uint32_t epoch,
 		    unsigned int chan, uint32_t aux, uint64_t val)
 {
 	tt_ep_tl_push(&w->ep, now, kind, w->cfg.worker_id, epoch, chan, aux, val);
+}
+
+/* A timeline record of the DC plane. */
+static void tl_push_dc(struct tt_worker *w, tt_ns_t now, unsigned int kind, uint32_t epoch,
+		       unsigned int chan, uint32_t aux, uint64_t val)
+{
+	tt_ep_tl_push_dc(&w->ep, now, kind, w->cfg.worker_id, epoch, chan, aux, val);
+}
+
+/* HB plane: publish what the DC plane may read (after every step and state change). */
+static void hb_publish(struct tt_worker *w)
+{
+	const struct tt_hb_session *s = &w->hb.sess;
+	bool up = tt_hb_state(s) == TT_HB_S_UP && !w->exited;
+	uint32_t v = up ? PUB_UP : 0u;
+
+	if (up && (w->state == TT_WORKER_S_CONNECTING || w->state == TT_WORKER_S_LIVE))
+		v |= PUB_TAKING;
+	if (w->state == TT_WORKER_S_CONNECTING)
+		v |= PUB_CONNECTING;
+	atomic_store_explicit(&w->alive_pub, s->detect_armed ? s->detect_deadline_ns : 0,
+			      memory_order_relaxed);
+	atomic_store_explicit(&w->hb_pub, v, memory_order_release);
+}
+
+static uint32_t hb_view(const struct tt_worker *w)
+{
+	return atomic_load_explicit(&((struct tt_worker *)w)->hb_pub, memory_order_acquire);
+}
+
+/*
+ * DC plane, split planes: the HB plane is still alive as far as it
+ * published: session Up and its detection deadline not reached at @p now.
+ * Once false, a fence is on its way; results wait for it (and are dropped).
+ */
+static bool dc_hb_alive(const struct tt_worker *w, tt_ns_t now)
+{
+	uint64_t until =
+		atomic_load_explicit(&((struct tt_worker *)w)->alive_pub, memory_order_relaxed);
+
+	if (!(hb_view(w) & PUB_UP))
+		return false;
+	return until == 0 || !tt_time_reached(now, until);
+}
+
+/*
+ * HB plane: hand an event to the DC plane. Split planes: publish first,
+ * then post; on one thread, run the DC plane's handler now, where the
+ * single-thread endpoint did that work.
+ */
+static void post_dc(struct tt_worker *w, enum tt_ep_xev x, uint32_t epoch, uint8_t reason,
+		    tt_ns_t now)
+{
+	struct tt_evq_event ev = {
+		.ts_ns = now,
+		.worker_id = w->cfg.worker_id,
+		.epoch = epoch,
+		.type = (uint8_t)(TT_EP_XEV_BASE + (unsigned int)x),
+		.reason = reason,
+	};
+
+	hb_publish(w);
+	if (!w->split) {
+		dc_on_xev(w, &ev, now);
+		return;
+	}
+	if (tt_ep_xpost(w->ep.evq_dc, x, ev.worker_id, epoch, 0, reason, now) < 0)
+		w->cnt.xev_full++;
+	else
+		w->cnt.xev_posted++;
+}
+
+/* DC plane: every channel is up in epoch: tell the HB plane. */
+static void post_live(struct tt_worker *w, tt_ns_t now)
+{
+	if (!w->split) {
+		hb_on_live(w, w->dc_epoch, now);
+		return;
+	}
+	if (tt_ep_xpost(w->ep.evq, TT_EP_XEV_LIVE, w->cfg.worker_id, w->dc_epoch, 0, 0, now) < 0)
+		w->cnt.xev_dc_full++;
 }
 
 /* ---- channels ---- */
@@ -97,19 +223,26 @@ static void open_channel(struct tt_worker *w, struct tt_ep_chan *c, tt_ns_t now)
 
 	if (c->cut || tt_dc_state(c->dc) != TT_DC_S_CLOSED)
 		return;
-	tt_ep_chan_auth_start(c, w->epoch);
-	ev.open.epoch = w->epoch;
-	ev.open.isn = (uint32_t)tt_rand_next(&w->prng);
-	ev.open.nonce = tt_rand_next(&w->prng) | 1u; /* non-zero */
+	tt_ep_chan_auth_start(c, w->dc_epoch);
+	ev.open.epoch = w->dc_epoch;
+	ev.open.isn = (uint32_t)tt_rand_next(w->dprng);
+	ev.open.nonce = tt_rand_next(w->dprng) | 1u; /* non-zero */
 	if (tt_ep_chan_event(c, &ev, now) < 0)
-		w->cnt.step_errors++;
+		w->dcc->step_errors++;
 }
 
-/* HB Up: connect every channel under the current epoch (DESIGN.md §1). */
+/* HB Up: connect every channel under the current epoch (DESIGN.md §1). HB plane. */
 static void connect_all(struct tt_worker *w, tt_ns_t now)
 {
 	w->state = TT_WORKER_S_CONNECTING;
 	tt_fence_arm(&w->assoc, w->epoch);
+	post_dc(w, TT_EP_XEV_CONNECT, w->epoch, 0, now);
+}
+
+/* CONNECT, DC plane. */
+static void dc_connect(struct tt_worker *w, uint32_t epoch, tt_ns_t now)
+{
+	w->dc_epoch = epoch;
 	for (unsigned int i = 0; i < w->cfg.n_chan; i++)
 		open_channel(w, &w->ch[i], now);
 }
@@ -130,12 +263,15 @@ static void reset_all(struct tt_worker *w, tt_ns_t now)
 
 	for (unsigned int i = 0; i < w->cfg.n_chan; i++)
 		if (tt_ep_chan_event(&w->ch[i], &ev, now) < 0)
-			w->cnt.step_errors++;
+			w->dcc->step_errors++;
 }
 
-/* Tasks are taken while HB Up and no channel went down (worker.h). */
-static bool taking_tasks(const struct tt_worker *w)
+/* Tasks are taken while HB Up and no channel went down (worker.h). DC plane. */
+static bool taking_tasks(const struct tt_worker *w, tt_ns_t now)
 {
+	if (w->split)
+		return (hb_view(w) & PUB_TAKING) && dc_hb_alive(w, now) &&
+		       tt_fence_down_mask(&w->assoc) == 0 && !tt_run_fenced(w->run);
 	return (w->state == TT_WORKER_S_CONNECTING || w->state == TT_WORKER_S_LIVE) &&
 	       tt_hb_state(&w->hb.sess) == TT_HB_S_UP && tt_fence_down_mask(&w->assoc) == 0 &&
 	       !tt_run_fenced(w->run);
@@ -153,14 +289,14 @@ static void on_message(struct tt_worker *w, struct tt_ep_chan *c, const uint8_t 
 		return;
 	switch (m.type) {
 	case TT_TMSG_ASSIGN:
-		if (!taking_tasks(w)) {
+		if (!taking_tasks(w, now)) {
 			w->cnt.assign_not_live++;
 			return;
 		}
 		/* rout is flushed after every tick and cancel, so no RESULT payload
 		 * pointer is outstanding when the runner reuses its buffers here. */
 		if (tt_run_assign(w->run, &m, c->idx, now) == TT_RUN_ACCEPTED)
-			tl_push(w, now, TT_FENCE_EV_TASK_START, m.epoch, c->idx, 0, m.task_id);
+			tl_push_dc(w, now, TT_FENCE_EV_TASK_START, m.epoch, c->idx, 0, m.task_id);
 		return;
 	case TT_TMSG_CANCEL:
 		rc = tt_run_cancel(w->run, m.task_id, m.epoch, c->idx, now, &w->rout);
@@ -170,9 +306,10 @@ static void on_message(struct tt_worker *w, struct tt_ep_chan *c, const uint8_t 
 		}
 		if (rc == -ENOBUFS)
 			w->cnt.cancel_dropped++;
-		tl_push(w, now, TT_FENCE_EV_CANCEL_RX, m.epoch, c->idx,
-			rc == 1 ? w->rout.send[w->rout.n - 1].msg.outcome : TT_FENCE_CANCEL_IGNORED,
-			m.task_id);
+		tl_push_dc(w, now, TT_FENCE_EV_CANCEL_RX, m.epoch, c->idx,
+			   rc == 1 ? w->rout.send[w->rout.n - 1].msg.outcome
+				   : TT_FENCE_CANCEL_IGNORED,
+			   m.task_id);
 		flush_runner(w, now);
 		return;
 	default:
@@ -196,31 +333,37 @@ static void dc_apply(struct tt_ep_chan *c, struct tt_dc_actions *act, tt_ns_t no
 	for (;;) {
 		tt_ep_chan_tx(c, act);
 		if (act->flags & TT_DC_A_UP) {
-			tl_push(w, now, TT_FENCE_EV_CHAN_UP, w->epoch, c->idx, 0, 0);
-			if (tt_fence_chan_up(&w->assoc, c->idx) &&
-			    w->state == TT_WORKER_S_CONNECTING) {
-				w->state = TT_WORKER_S_LIVE;
-				w->cnt.lives++;
-				tl_push(w, now, TT_FENCE_EV_LIVE, w->epoch, TT_FENCE_NO_CHAN,
-					w->cfg.n_chan, 0);
-			}
+			tl_push_dc(w, now, TT_FENCE_EV_CHAN_UP, w->dc_epoch, c->idx, 0, 0);
+			if (tt_fence_chan_up(&w->assoc, c->idx))
+				post_live(w, now);
 		}
 		if (act->flags & TT_DC_A_DELIVER)
 			on_message(w, c, act->msg, act->msg_len, now);
 		if (act->flags & TT_DC_A_DOWN) {
 			enum tt_fence_route r;
 
-			tl_push(w, now, TT_FENCE_EV_CHAN_DOWN, w->epoch, c->idx, act->down_reason,
-				0);
+			tl_push_dc(w, now, TT_FENCE_EV_CHAN_DOWN, w->dc_epoch, c->idx,
+				   act->down_reason, 0);
 			r = tt_ep_chan_down(c, &w->assoc, act->down_reason, now);
 			if (r == TT_FENCE_ROUTE_DIRECT)
 				silence(w, c->idx, r, now, now);
 		}
 		/* Another complete message waits: deliver it now (bounded by rx_window). */
-		if (w->exited || !tt_ep_chan_more(c, now, act))
+		if (w->dc_exited || !tt_ep_chan_more(c, now, act))
 			break;
 	}
-	tt_ep_chan_rearm(c, w->exited);
+	tt_ep_chan_rearm(c, w->dc_exited);
+}
+
+/* LIVE, HB plane: every channel of the incarnation is up. */
+static void hb_on_live(struct tt_worker *w, uint32_t epoch, tt_ns_t now)
+{
+	if (w->state != TT_WORKER_S_CONNECTING || epoch != w->epoch)
+		return;
+	w->state = TT_WORKER_S_LIVE;
+	w->cnt.lives++;
+	tl_push(w, now, TT_FENCE_EV_LIVE, w->epoch, TT_FENCE_NO_CHAN, w->cfg.n_chan, 0);
+	hb_publish(w);
 }
 
 /* ---- runner ---- */
@@ -239,8 +382,11 @@ static void flush_runner(struct tt_worker *w, tt_ns_t now)
 {
 	if (w->flushing)
 		return;
+	/* Split planes: a fence is on its way; nothing leaves before it. */
+	if (w->split && !dc_hb_alive(w, now))
+		return;
 	w->flushing = true;
-	while (w->rout.n > 0 && !w->exited && !tt_run_fenced(w->run)) {
+	while (w->rout.n > 0 && !w->dc_exited && !tt_run_fenced(w->run)) {
 		uint32_t n = w->rout.n;
 
 		for (uint32_t i = 0; i < n; i++) {
@@ -261,7 +407,8 @@ static void flush_runner(struct tt_worker *w, tt_ns_t now)
 			struct tt_ep_chan *c;
 			int rc;
 
-			if (tt_run_fenced(w->run) || w->exited) {
+			if (tt_run_fenced(w->run) || w->dc_exited ||
+			    (w->split && !dc_hb_alive(w, now))) {
 				w->cnt.fence_dropped += n - i;
 				break;
 			}
@@ -271,8 +418,8 @@ static void flush_runner(struct tt_worker *w, tt_ns_t now)
 			rc = tt_dc_send(c->dc, w->stage_buf + (size_t)i * w->stage_slot,
 					(uint32_t)st->len, now, &act);
 			if (rc == 0 && st->msg.type == TT_TMSG_RESULT)
-				tl_push(w, now, TT_FENCE_EV_TASK_RESULT, st->msg.epoch, c->idx,
-					st->msg.status, st->msg.task_id);
+				tl_push_dc(w, now, TT_FENCE_EV_TASK_RESULT, st->msg.epoch, c->idx,
+					   st->msg.status, st->msg.task_id);
 			if (rc == -ENOTCONN)
 				w->cnt.send_dropped_down++;
 			dc_apply(c, &act, now);
@@ -284,15 +431,17 @@ static void flush_runner(struct tt_worker *w, tt_ns_t now)
 			}
 		}
 	}
-	if (tt_run_fenced(w->run) || w->exited)
+	if (tt_run_fenced(w->run) || w->dc_exited)
 		w->rout.n = 0;
 	w->flushing = false;
 }
 
 static void service_runner(struct tt_worker *w, tt_ns_t now)
 {
+	if (w->split && !dc_hb_alive(w, now))
+		return;
 	/* tt_run_tick stops at a full out; loop until it has nothing more due. */
-	for (unsigned int guard = 0; guard < 1024 && !w->exited; guard++) {
+	for (unsigned int guard = 0; guard < 1024 && !w->dc_exited; guard++) {
 		int n = tt_run_tick(w->run, now, &w->rout);
 
 		flush_runner(w, now);
@@ -304,40 +453,60 @@ static void service_runner(struct tt_worker *w, tt_ns_t now)
 /* ---- heartbeat and fencing ---- */
 
 /*
- * The fence (DESIGN.md §1 step 4): runner fenced first, so that nothing it
- * had in flight can produce a result, then the channels closed, then the
- * configured action.
+ * The fence (DESIGN.md §1 step 4), DC plane: runner fenced first, so that
+ * nothing it had in flight can produce a result, then the channels closed;
+ * EXIT stops the plane.
+ */
+static void dc_fence(struct tt_worker *w, uint32_t epoch, unsigned int action, tt_ns_t now)
+{
+	int aborted = tt_run_fence(w->run, now);
+
+	w->rout.n = 0;
+	tl_push_dc(w, now, TT_FENCE_EV_FENCE, epoch, TT_FENCE_NO_CHAN,
+		   (uint32_t)(aborted < 0 ? 0 : aborted), action);
+	close_all(w, now);
+	if (action != TT_WORKER_FENCE_EXIT)
+		return;
+	w->dc_exited = true;
+	for (unsigned int i = 0; i < w->cfg.n_chan; i++)
+		tt_tw_cancel(w->ep.tw_dc, &w->ch[i].tm);
+}
+
+/* REJOIN, DC plane: runner and channels to the new incarnation. */
+static void dc_rejoin(struct tt_worker *w, uint32_t epoch, tt_ns_t now)
+{
+	w->dc_epoch = epoch;
+	if (tt_run_rejoin(w->run, epoch, now) < 0)
+		w->dcc->step_errors++;
+	reset_all(w, now);
+}
+
+/*
+ * The fence, HB plane: the association disarmed, the DC plane fences
+ * (dc_fence()), then the configured action.
  */
 static void do_fence(struct tt_worker *w, tt_ns_t now)
 {
 	uint32_t old = w->epoch;
-	int aborted;
 
 	tt_fence_disarm(&w->assoc);
-	aborted = tt_run_fence(w->run, now);
-	w->rout.n = 0;
 	w->cnt.fences++;
 	w->cnt.last_fence_ns = now;
 	w->cnt.last_fence_epoch = old;
-	tl_push(w, now, TT_FENCE_EV_FENCE, old, TT_FENCE_NO_CHAN,
-		(uint32_t)(aborted < 0 ? 0 : aborted), w->cfg.fence_action);
-	close_all(w, now);
+	post_dc(w, TT_EP_XEV_FENCE, old, (uint8_t)w->cfg.fence_action, now);
 
 	if (w->cfg.fence_action == TT_WORKER_FENCE_EXIT) {
 		w->state = TT_WORKER_S_EXITED;
 		w->exited = true;
 		tl_push(w, now, TT_FENCE_EV_EXIT, old, TT_FENCE_NO_CHAN, TT_WORKER_EXIT_FENCED, 0);
 		tt_tw_cancel(w->ep.tw, &w->hb.tm);
-		for (unsigned int i = 0; i < w->cfg.n_chan; i++)
-			tt_tw_cancel(w->ep.tw, &w->ch[i].tm);
+		hb_publish(w);
 		return;
 	}
 
 	/* REJOIN: a new incarnation; 0 is not an epoch. */
 	w->epoch = old + 1 == 0 ? 1 : old + 1;
-	if (tt_run_rejoin(w->run, w->epoch, now) < 0)
-		w->cnt.step_errors++;
-	reset_all(w, now);
+	post_dc(w, TT_EP_XEV_REJOIN, w->epoch, 0, now);
 	w->state = TT_WORKER_S_JOINING;
 	w->cnt.rejoins++;
 	tl_push(w, now, TT_FENCE_EV_REJOIN, w->epoch, TT_FENCE_NO_CHAN, old, 0);
@@ -359,6 +528,29 @@ static void do_fence(struct tt_worker *w, tt_ns_t now)
 	}
 }
 
+/* DC plane: an event of the HB plane (post_dc()), in the order posted. */
+static void dc_on_xev(struct tt_worker *w, const struct tt_evq_event *ev, tt_ns_t now)
+{
+	if (w->dc_exited) {
+		w->cnt.xev_stale++;
+		return;
+	}
+	switch (tt_ep_xev_of(ev)) {
+	case TT_EP_XEV_CONNECT:
+		dc_connect(w, ev->epoch, now);
+		break;
+	case TT_EP_XEV_FENCE:
+		dc_fence(w, ev->epoch, ev->reason, now);
+		break;
+	case TT_EP_XEV_REJOIN:
+		dc_rejoin(w, ev->epoch, now);
+		break;
+	default:
+		w->cnt.xev_stale++;
+		break;
+	}
+}
+
 /* Carry out a session step, in the order hb_fsm.h asks: FENCE before TX. */
 static void hb_apply(struct tt_worker *w, const struct tt_hb_actions *act, tt_ns_t now)
 {
@@ -377,6 +569,7 @@ static void hb_apply(struct tt_worker *w, const struct tt_hb_actions *act, tt_ns
 			connect_all(w, now);
 	}
 	tt_ep_hb_rearm(&w->hb, w->exited);
+	hb_publish(w);
 }
 
 /* The session's timer fired (tt_ep_hb_apply_fn). */
@@ -398,22 +591,50 @@ static void silence(struct tt_worker *w, unsigned int chan, enum tt_fence_route 
 	}
 	if (rc == 0)
 		return;
+	/* A queued DOWN may carry a `now` of the other lane read after ours: 0. */
 	tl_push(w, now, TT_FENCE_EV_HB_SILENCED, w->epoch, chan, route,
-		(uint64_t)tt_time_diff(now, down_ns));
+		tt_time_after(now, down_ns) ? (uint64_t)tt_time_diff(now, down_ns) : 0u);
 	if (w->state == TT_WORKER_S_CONNECTING || w->state == TT_WORKER_S_LIVE)
 		w->state = TT_WORKER_S_SILENCED;
 	hb_apply(w, &act, now);
 }
 
-static void drain_evq(struct tt_worker *w, tt_ns_t now)
+/* HB plane: the DC plane's events (channel downs, LIVE). @return events handled. */
+static int drain_evq(struct tt_worker *w, tt_ns_t now)
 {
 	struct tt_evq_event ev[EVQ_BURST];
 	unsigned int n;
+	int handled = 0;
 
-	while ((n = tt_evq_dequeue_burst(w->ep.evq, ev, EVQ_BURST)) > 0)
-		for (unsigned int i = 0; i < n; i++)
-			if (tt_fence_on_event(&w->assoc, &ev[i]))
+	while ((n = tt_evq_dequeue_burst(w->ep.evq, ev, EVQ_BURST)) > 0) {
+		for (unsigned int i = 0; i < n && !w->exited; i++) {
+			handled++;
+			if (tt_ep_xev_of(&ev[i]) == TT_EP_XEV_LIVE)
+				hb_on_live(w, ev[i].epoch, now);
+			else if (tt_fence_on_event(&w->assoc, &ev[i]))
 				silence(w, ev[i].chan_idx, TT_FENCE_ROUTE_QUEUED, ev[i].ts_ns, now);
+		}
+	}
+	return handled;
+}
+
+/* DC plane: the HB plane's events. @return events handled. */
+static int drain_evq_dc(struct tt_worker *w, tt_ns_t now)
+{
+	struct tt_evq_event ev[EVQ_BURST];
+	unsigned int n;
+	int handled = 0;
+
+	if (w->ep.evq_dc == NULL)
+		return 0;
+	while ((n = tt_evq_dequeue_burst(w->ep.evq_dc, ev, EVQ_BURST)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			handled++;
+			w->cnt.xev_handled++;
+			dc_on_xev(w, &ev[i], now);
+		}
+	}
+	return handled;
 }
 
 /* ---- create / destroy ---- */
@@ -486,6 +707,14 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 			      cfg->dc_port_base, cfg->hb_src_port);
 		goto inval;
 	}
+	if (cfg->split_planes && (cfg->hb_lcore == cfg->dc_lcore || cfg->io_dc.tx_buf == NULL ||
+				  cfg->io_dc.tx_send == NULL)) {
+		tt_ep_set_err(err, err_len,
+			      "worker split_planes with hb_lcore %u, dc_lcore %u: needs two "
+			      "different lcores and io_dc (tx_buf, tx_send) set",
+			      cfg->hb_lcore, cfg->dc_lcore);
+		goto inval;
+	}
 	if (cfg->fence_action >= TT_WORKER_FENCE_COUNT || cfg->timeline_cap == 0 ||
 	    cfg->io.tx_buf == NULL || cfg->io.tx_send == NULL) {
 		tt_ep_set_err(err, err_len,
@@ -526,9 +755,15 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 	}
 	w->dc_max_retx = dc.max_retx;
 	w->epoch = cfg->epoch;
+	w->dc_epoch = cfg->epoch;
 	w->state = TT_WORKER_S_JOINING;
 	w->now = now;
+	w->now_dc = now;
+	w->split = cfg->split_planes;
 	w->prng = cfg->seed ^ 0x5745524b45520000ull ^ cfg->worker_id;
+	w->prng_dc = cfg->seed ^ 0x5745524b44430000ull ^ cfg->worker_id;
+	w->dprng = w->split ? &w->prng_dc : &w->prng;
+	w->dcc = w->split ? &w->cnt_dc : &w->cnt;
 	w->dcw.n_channels = cfg->n_chan;
 	w->dcw.mac = cfg->auth.keys != NULL && cfg->auth.dc_mac;
 
@@ -552,20 +787,23 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 
 	ec.role = TT_HB_ROLE_WORKER;
 	ec.io = cfg->io;
+	ec.io_dc = cfg->io_dc;
+	ec.split_planes = cfg->split_planes;
 	ec.auth = ea;
 	ec.dc_lcore = cfg->dc_lcore;
 	ec.granularity_ns = cfg->granularity_ns;
 	ec.timeline_cap = cfg->timeline_cap;
 	ec.n_chan = cfg->n_chan;
+	ec.n_sessions = 1;
 	ec.hb_apply = hb_apply_cb;
 	ec.dc_apply = dc_apply;
-	ec.tx = &w->cnt.tx;
+	ec.hb = (struct tt_ep_plane_counters){&w->cnt.tx, &w->cnt.auth_sign_failed,
+					      &w->cnt.timers_fired, &w->cnt.step_errors};
+	ec.dc = (struct tt_ep_plane_counters){&w->dcc->tx, &w->dcc->auth_sign_failed,
+					      &w->dcc->timers_fired, &w->dcc->step_errors};
 	ec.hb_rx = &w->cnt.hb_rx;
 	ec.hb_auth = w->cnt.hb_auth;
 	ec.dc_auth = w->cnt.dc_auth;
-	ec.sign_failed = &w->cnt.auth_sign_failed;
-	ec.timers_fired = &w->cnt.timers_fired;
-	ec.step_errors = &w->cnt.step_errors;
 	w->stage_slot = TT_TMSG_RESULT_HDR_LEN + (size_t)cfg->max_result;
 	w->stage_buf = malloc(TT_RUN_OUT_MAX * w->stage_slot);
 	if (tt_ep_init(&w->ep, &ec, now) < 0 || w->stage_buf == NULL) {
@@ -604,6 +842,7 @@ struct tt_worker *tt_worker_create(const struct tt_worker_config *cfg, tt_ns_t n
 		}
 	}
 	tt_ep_hb_rearm(&w->hb, false);
+	hb_publish(w);
 	return w;
 
 fail : {
@@ -661,7 +900,8 @@ static void note_now(struct tt_worker *w, tt_ns_t now)
 		 * in the receive ring since before the stall, longer than d_max:
 		 * they are dropped (rx_hb()).
 		 */
-		if (tt_worker_next_deadline(w, &d) &&
+		if ((w->split ? tt_worker_next_deadline_hb(w, &d)
+			      : tt_worker_next_deadline(w, &d)) &&
 		    tt_time_after(now, d + w->cfg.granularity_ns)) {
 			w->stalled = true;
 			w->stall_ns = now;
@@ -674,6 +914,8 @@ static void note_now(struct tt_worker *w, tt_ns_t now)
 		tt_ep_hb_fire(&w->hb, now);
 	}
 }
+
+static void settle(struct tt_worker *w, tt_ns_t now);
 
 static int rx_hb(struct tt_worker *w, const struct tt_udp_meta *meta, const uint8_t *p, size_t len,
 		 tt_ns_t now)
@@ -740,6 +982,19 @@ int tt_worker_rx(struct tt_worker *w, const struct tt_udp_meta *meta, const uint
 {
 	int rc;
 
+	if (w->split) {
+		if (w->exited) {
+			w->cnt.rx_datagrams++;
+			w->cnt.rx_after_exit++;
+			return TT_WORKER_EXITED;
+		}
+		if (meta->dst_port == TT_BFD_UDP_PORT)
+			rc = tt_worker_rx_hb(w, meta, payload, len, now);
+		else
+			rc = tt_worker_rx_dc(w, meta, payload, len, now);
+		settle(w, now);
+		return w->exited ? TT_WORKER_EXITED : rc;
+	}
 	w->cnt.rx_datagrams++;
 	if (w->exited) {
 		w->cnt.rx_after_exit++;
@@ -767,8 +1022,120 @@ int tt_worker_rx(struct tt_worker *w, const struct tt_udp_meta *meta, const uint
 	return w->exited ? TT_WORKER_EXITED : rc;
 }
 
+int tt_worker_rx_hb(struct tt_worker *w, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now)
+{
+	int rc;
+
+	w->cnt.rx_datagrams++;
+	if (w->exited) {
+		w->cnt.rx_after_exit++;
+		return TT_WORKER_EXITED;
+	}
+	note_now(w, now);
+	if (w->exited)
+		return TT_WORKER_EXITED;
+	if (meta->dst_ip != w->cfg.ip || meta->src_ip != w->cfg.master_ip ||
+	    meta->dst_port != TT_BFD_UDP_PORT) {
+		w->cnt.rx_bad_dst++;
+		return -ENOENT;
+	}
+	rc = rx_hb(w, meta, payload, len, now);
+	return w->exited ? TT_WORKER_EXITED : rc;
+}
+
+int tt_worker_rx_dc(struct tt_worker *w, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now)
+{
+	int rc;
+
+	w->dcc->rx_datagrams++;
+	if (tt_time_after(now, w->now_dc))
+		w->now_dc = now;
+	if (w->dc_exited) {
+		w->dcc->rx_after_exit++;
+		return TT_WORKER_EXITED;
+	}
+	if (meta->dst_ip != w->cfg.ip || meta->src_ip != w->cfg.master_ip ||
+	    meta->dst_port < w->cfg.dc_port_base ||
+	    meta->dst_port >= w->cfg.dc_port_base + w->cfg.n_chan ||
+	    meta->src_port != w->cfg.master_dc_port) {
+		w->dcc->rx_bad_dst++;
+		return -ENOENT;
+	}
+	/* "Waking up" for two threads: past the published detection deadline
+	 * the HB plane is about to fence; nothing is handled before it. */
+	if (!dc_hb_alive(w, now) &&
+	    atomic_load_explicit(&w->alive_pub, memory_order_relaxed) != 0 &&
+	    tt_time_reached(now, atomic_load_explicit(&w->alive_pub, memory_order_relaxed))) {
+		w->cnt.dc_rx_hb_expired++;
+		return -ESTALE;
+	}
+	rc = rx_dc(w, meta->dst_port - w->cfg.dc_port_base, payload, len, now);
+	if (!w->dc_exited)
+		service_runner(w, now);
+	return w->dc_exited ? TT_WORKER_EXITED : rc;
+}
+
+/*
+ * Split planes driven by one thread (the combined calls): run both planes'
+ * queues until neither has anything. Bounded: each round only handles what
+ * the other plane posted.
+ */
+static void settle(struct tt_worker *w, tt_ns_t now)
+{
+	for (unsigned int r = 0; r < SETTLE_MAX; r++) {
+		int k = drain_evq_dc(w, now);
+
+		if (!w->exited)
+			k += drain_evq(w, now);
+		if (k == 0)
+			break;
+	}
+	if (!w->dc_exited)
+		service_runner(w, now);
+}
+
+int tt_worker_poll_hb(struct tt_worker *w, tt_ns_t now)
+{
+	int n;
+
+	if (w->exited)
+		return TT_WORKER_EXITED;
+	note_now(w, now);
+	/* What the data plane posted since the last pass (DESIGN.md §4). */
+	n = w->exited ? 0 : drain_evq(w, now);
+	if (!w->exited)
+		n += (int)tt_tw_advance(w->ep.tw, now);
+	return w->exited ? TT_WORKER_EXITED : n;
+}
+
+int tt_worker_poll_dc(struct tt_worker *w, tt_ns_t now)
+{
+	int n;
+
+	if (tt_time_after(now, w->now_dc))
+		w->now_dc = now;
+	/* The HB plane's events first: a FENCE there stops everything below. */
+	n = drain_evq_dc(w, now);
+	if (w->dc_exited)
+		return TT_WORKER_EXITED;
+	n += (int)tt_tw_advance(w->ep.tw_dc, now);
+	if (!w->dc_exited)
+		service_runner(w, now);
+	return w->dc_exited ? TT_WORKER_EXITED : n;
+}
+
 int tt_worker_poll(struct tt_worker *w, tt_ns_t now)
 {
+	if (w->split) {
+		if (w->exited)
+			return TT_WORKER_EXITED;
+		tt_worker_poll_hb(w, now);
+		tt_worker_poll_dc(w, now);
+		settle(w, now);
+		return w->exited ? TT_WORKER_EXITED : 0;
+	}
 	if (w->exited)
 		return TT_WORKER_EXITED;
 	note_now(w, now);
@@ -782,6 +1149,49 @@ int tt_worker_poll(struct tt_worker *w, tt_ns_t now)
 	return w->exited ? TT_WORKER_EXITED : 0;
 }
 
+bool tt_worker_next_deadline_hb(const struct tt_worker *w, tt_ns_t *deadline)
+{
+	tt_ns_t d;
+
+	if (w->exited)
+		return false;
+	if (tt_evq_count(w->ep.evq) > 0) {
+		*deadline = w->now;
+		return true;
+	}
+	if (tt_tw_next_deadline(w->ep.tw, &d) == 0) {
+		*deadline = d;
+		return true;
+	}
+	return false;
+}
+
+bool tt_worker_next_deadline_dc(const struct tt_worker *w, tt_ns_t *deadline)
+{
+	tt_ns_t d, best = 0;
+	bool any = false;
+
+	if (w->ep.evq_dc != NULL && tt_evq_count(w->ep.evq_dc) > 0) {
+		*deadline = w->now_dc;
+		return true;
+	}
+	if (w->dc_exited)
+		return false;
+	if (tt_tw_next_deadline(w->ep.tw_dc, &d) == 0) {
+		best = d;
+		any = true;
+	}
+	/* Results held back for the coming fence (dc_hb_alive()) are not work:
+	 * the FENCE event or a new deadline from the HB plane wakes the plane. */
+	if (dc_hb_alive(w, w->now_dc) && tt_run_next_deadline(w->run, &d) == 0) {
+		best = any ? tt_time_min(best, d) : d;
+		any = true;
+	}
+	if (any)
+		*deadline = best;
+	return any;
+}
+
 bool tt_worker_next_deadline(const struct tt_worker *w, tt_ns_t *deadline)
 {
 	tt_ns_t d, best = 0;
@@ -789,6 +1199,17 @@ bool tt_worker_next_deadline(const struct tt_worker *w, tt_ns_t *deadline)
 
 	if (w->exited)
 		return false;
+	if (w->split) {
+		tt_ns_t h;
+		bool bh = tt_worker_next_deadline_hb(w, &h);
+		bool bd = tt_worker_next_deadline_dc(w, &d);
+
+		if (bh && bd)
+			*deadline = tt_time_min(h, d);
+		else if (bh || bd)
+			*deadline = bh ? h : d;
+		return bh || bd;
+	}
 	if (tt_evq_count(w->ep.evq) > 0) {
 		best = w->now;
 		any = true;
@@ -816,17 +1237,20 @@ bool tt_worker_next_deadline(const struct tt_worker *w, tt_ns_t *deadline)
  */
 static int set_cut(struct tt_worker *w, unsigned int chan, bool cut, tt_ns_t now)
 {
-	if (w->exited)
+	if (w->dc_exited)
 		return -ESHUTDOWN;
 	if (chan >= w->cfg.n_chan)
 		return -EINVAL;
 	if (w->ch[chan].cut == cut)
 		return -EALREADY;
-	note_now(w, now);
+	/* With split planes this is the DC plane's call: the HB plane checks
+	 * its own time; dc_hb_alive() holds back what must wait for it. */
+	if (!w->split)
+		note_now(w, now);
 	w->ch[chan].cut = cut;
-	if (w->exited)
+	if (w->dc_exited)
 		return 1;
-	tl_push(w, now, cut ? TT_FENCE_EV_CUT : TT_FENCE_EV_RESTORE, w->epoch, chan, 0, 0);
+	tl_push_dc(w, now, cut ? TT_FENCE_EV_CUT : TT_FENCE_EV_RESTORE, w->dc_epoch, chan, 0, 0);
 	return 0;
 }
 
@@ -850,7 +1274,8 @@ int tt_worker_restore(struct tt_worker *w, unsigned int chan, tt_ns_t now)
 
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	if (w->state == TT_WORKER_S_CONNECTING && tt_hb_state(&w->hb.sess) == TT_HB_S_UP)
+	if (w->split ? (hb_view(w) & (PUB_CONNECTING | PUB_UP)) == (PUB_CONNECTING | PUB_UP)
+		     : w->state == TT_WORKER_S_CONNECTING && tt_hb_state(&w->hb.sess) == TT_HB_S_UP)
 		open_channel(w, &w->ch[chan], now);
 	return 0;
 }
@@ -860,10 +1285,11 @@ int tt_worker_link_down(struct tt_worker *w, tt_ns_t now)
 	struct tt_dc_event ev = {.type = TT_DC_EV_LINK_DOWN};
 	int n = 0;
 
-	if (w->exited)
+	if (w->dc_exited)
 		return 0;
-	note_now(w, now);
-	for (unsigned int i = 0; i < w->cfg.n_chan && !w->exited; i++) {
+	if (!w->split)
+		note_now(w, now);
+	for (unsigned int i = 0; i < w->cfg.n_chan && !w->dc_exited; i++) {
 		if (tt_ep_chan_in_use(&w->ch[i])) {
 			tt_ep_chan_event(&w->ch[i], &ev, now);
 			n++;
@@ -903,7 +1329,7 @@ int tt_worker_set_hb_timers(struct tt_worker *w, const struct tt_hb_timers *time
 
 enum tt_worker_state tt_worker_state(const struct tt_worker *w)
 {
-	return w->state;
+	return (enum tt_worker_state)w->state;
 }
 
 uint32_t tt_worker_epoch(const struct tt_worker *w)
@@ -948,9 +1374,38 @@ struct tt_fence_tl *tt_worker_timeline(struct tt_worker *w)
 	return w->ep.tl;
 }
 
+struct tt_fence_tl *tt_worker_timeline_dc(struct tt_worker *w)
+{
+	return w->ep.tl_dc;
+}
+
+bool tt_worker_split(const struct tt_worker *w)
+{
+	return w->split;
+}
+
 const struct tt_worker_counters *tt_worker_counters(const struct tt_worker *w)
 {
 	return &w->cnt;
+}
+
+void tt_worker_counters_sum(const struct tt_worker *w, struct tt_worker_counters *out)
+{
+	const struct tt_worker_counters *d = &w->cnt_dc;
+
+	*out = w->cnt;
+	if (!w->split)
+		return;
+	out->tx.sent += d->tx.sent;
+	out->tx.no_buf += d->tx.no_buf;
+	out->tx.build_failed += d->tx.build_failed;
+	out->tx.send_failed += d->tx.send_failed;
+	out->rx_datagrams += d->rx_datagrams;
+	out->rx_bad_dst += d->rx_bad_dst;
+	out->rx_after_exit += d->rx_after_exit;
+	out->auth_sign_failed += d->auth_sign_failed;
+	out->step_errors += d->step_errors;
+	out->timers_fired += d->timers_fired;
 }
 
 const struct tt_hb_policy_times *tt_worker_policy(const struct tt_worker *w)

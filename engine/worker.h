@@ -96,10 +96,33 @@
  * and would restart T2 from the time they were read, past the instant the
  * master takes the worker for fenced. Dropping them only brings the fence
  * forward.
- * The TEST-ONLY wake_check_disabled turns all of this off.
+ * The TEST-ONLY wake_check_disabled turns all of this off. With split planes
+ * the DC plane cannot step the session: it reads the detection deadline the
+ * HB plane published and, once it has passed (or the session left Up),
+ * handles no datagram (dc_rx_hb_expired) and releases no result until the
+ * HB plane's fence reaches it.
  *
- * Execution context: one thread calls every function of a worker. No
- * liburcu requirement. Memory is allocated in tt_worker_create() only.
+ * Split planes (split_planes, DESIGN.md §4): the heartbeat plane (session,
+ * lifecycle state, fence decision) and the data plane (channels, runner)
+ * are driven by two threads, each through its own entry points:
+ *   HB plane  tt_worker_rx_hb(), tt_worker_poll_hb(),
+ *             tt_worker_next_deadline_hb(), tt_worker_set_hb_timers();
+ *   DC plane  tt_worker_rx_dc(), tt_worker_poll_dc(),
+ *             tt_worker_next_deadline_dc(), cut, restore, link_down, the
+ *             runner (tt_worker_runner()).
+ * Each plane has its own wheel, timeline (tt_worker_timeline() is the HB
+ * plane's, tt_worker_timeline_dc() the DC plane's: FENCE, CHAN_*, TASK_*,
+ * CUT are there) and inbound queue, drained at the start of its poll: a
+ * channel DOWN and LIVE (all channels up) reach the HB plane; CONNECT,
+ * FENCE and REJOIN the DC plane. The combined calls still work from one
+ * thread: they run both planes and drain both queues before returning.
+ * Without split_planes the plane entry points must not be used.
+ *
+ * Execution context: one thread calls every function of a worker; with
+ * split planes one thread per plane as listed above (tt_worker_state(),
+ * tt_worker_epoch() and tt_worker_exited() from any thread; other accessors
+ * from the thread of the plane whose state they return). No liburcu
+ * requirement. Memory is allocated in tt_worker_create() only.
  */
 
 #include <stdbool.h>
@@ -211,8 +234,11 @@ struct tt_worker_config {
 	uint32_t timeline_cap; /* >= 1 */
 	uint16_t hb_lcore;     /* == dc_lcore: combined layout */
 	uint16_t dc_lcore;
-	uint64_t seed; /* BFD jitter, discriminators, channel ISNs, nonces, auth seq */
-	struct tt_io_ops io;
+	/** Two threads drive the planes ("Split planes"); needs hb_lcore != dc_lcore, io_dc. */
+	bool split_planes;
+	uint64_t seed;		/* BFD jitter, discriminators, channel ISNs, nonces, auth seq */
+	struct tt_io_ops io;	/* the HB plane's with split planes */
+	struct tt_io_ops io_dc; /* split_planes: the DC plane's transport */
 	struct tt_worker_auth_config auth; /* optional (keys NULL: off) */
 };
 
@@ -244,8 +270,14 @@ struct tt_worker_counters {
 	tt_ns_t last_fence_ns;
 	uint32_t last_fence_epoch;
 	uint64_t rejoins;
-	uint64_t lives;	      /* CONNECTING -> LIVE */
-	uint64_t step_errors; /* a module step returned an error (bug) */
+	uint64_t lives;		   /* CONNECTING -> LIVE */
+	uint64_t xev_posted;	   /* split: events posted to the DC plane */
+	uint64_t xev_full;	   /* split: not posted, DC plane's queue full (sizing bug) */
+	uint64_t xev_dc_full;	   /* split: LIVE not posted, HB plane's queue full (sizing bug) */
+	uint64_t xev_handled;	   /* split: events the DC plane handled */
+	uint64_t xev_stale;	   /* ... of them after its EXIT, or unknown */
+	uint64_t dc_rx_hb_expired; /* split: DC datagrams past the detection deadline: dropped */
+	uint64_t step_errors;	   /* a module step returned an error (bug) */
 	uint64_t timers_fired;
 };
 
@@ -293,6 +325,42 @@ int tt_worker_rx(struct tt_worker *w, const struct tt_udp_meta *meta, const uint
  *         exit the process with tt_worker_exit_code().
  */
 int tt_worker_poll(struct tt_worker *w, tt_ns_t now);
+
+/** Split planes, HB plane: a heartbeat arrived (as tt_worker_rx()); else -ENOENT. */
+int tt_worker_rx_hb(struct tt_worker *w, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now);
+
+/**
+ * Split planes, DC plane: a data-channel datagram arrived (as
+ * tt_worker_rx()); -ESTALE once the published detection deadline passed.
+ */
+int tt_worker_rx_dc(struct tt_worker *w, const struct tt_udp_meta *meta, const uint8_t *payload,
+		    size_t len, tt_ns_t now);
+
+/**
+ * Split planes, HB plane: let the session see @p now (it may fence), drain
+ * the DC plane's events (channel downs silence the session, LIVE), fire the
+ * session's timer.
+ *
+ * @return events and timers handled, or TT_WORKER_EXITED.
+ */
+int tt_worker_poll_hb(struct tt_worker *w, tt_ns_t now);
+
+/**
+ * Split planes, DC plane: drain the HB plane's events (CONNECT, FENCE,
+ * REJOIN), fire the channel timers, run the runner.
+ *
+ * @return events and timers handled, or TT_WORKER_EXITED once its FENCE
+ *         with action EXIT was handled.
+ */
+int tt_worker_poll_dc(struct tt_worker *w, tt_ns_t now);
+
+/** Split planes: when tt_worker_poll_hb() / tt_worker_poll_dc() must next run. */
+bool tt_worker_next_deadline_hb(const struct tt_worker *w, tt_ns_t *deadline);
+bool tt_worker_next_deadline_dc(const struct tt_worker *w, tt_ns_t *deadline);
+
+/** @return true if the worker was created with split_planes. Any thread. */
+bool tt_worker_split(const struct tt_worker *w);
 
 /**
  * When tt_worker_poll() must next run.
@@ -362,8 +430,17 @@ const struct tt_fence_assoc *tt_worker_assoc(const struct tt_worker *w);
 
 /** The timeline (read, find or drain it between calls). */
 struct tt_fence_tl *tt_worker_timeline(struct tt_worker *w);
+/** The DC plane's timeline: tt_worker_timeline() itself unless split planes. */
+struct tt_fence_tl *tt_worker_timeline_dc(struct tt_worker *w);
 
 const struct tt_worker_counters *tt_worker_counters(const struct tt_worker *w);
+/**
+ * All counters with both planes' shares added (tt_worker_counters() holds
+ * only the HB plane's share of tx, rx_datagrams, rx_bad_dst, rx_after_exit,
+ * auth_sign_failed, step_errors, timers_fired with split planes). A snapshot;
+ * exact once both planes are quiet.
+ */
+void tt_worker_counters_sum(const struct tt_worker *w, struct tt_worker_counters *out);
 
 /** The policy times computed at create. */
 const struct tt_hb_policy_times *tt_worker_policy(const struct tt_worker *w);

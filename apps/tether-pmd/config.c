@@ -1012,15 +1012,23 @@ static int check_lcores(struct ctx *c)
 	struct tt_cfg_lcores *l = &c->cfg->lcores;
 
 	/*
-	 * The engine models the split layout (hb_lcore != dc_lcore), but the
-	 * DPDK runtime runs each endpoint on one lcore (drivers/runtime.h: SPLIT
-	 * is -ENOTSUP). Refuse it here, where the user reads the file, rather
-	 * than at start-up.
+	 * Split (drivers/runtime.h): heartbeats on hb_lcore, data channels on
+	 * dc_lcore, two lcores. Whether EAL has them is checked at start-up
+	 * (apps/tether-pmd/topo.c), once EAL is up; here only the file.
 	 */
-	if (l->layout == TT_CFG_LAYOUT_SPLIT)
-		return bad_key(c, "lcores", "layout",
-			       "not supported by this build's lcore runtime, which runs an "
-			       "endpoint's heartbeat and data channels on one lcore; use combined");
+	if (l->layout == TT_CFG_LAYOUT_SPLIT) {
+		if (!rte_cfgfile_has_entry(c->cf, "lcores", "dc_lcore"))
+			return bad_key(c, "lcores", "layout",
+				       "split needs dc_lcore (the data lcore) besides hb_lcore "
+				       "(%u)",
+				       l->hb_lcore);
+		if (l->dc_lcore == l->hb_lcore)
+			return bad_key(c, "lcores", "dc_lcore",
+				       "the split layout needs two lcores: dc_lcore must differ "
+				       "from hb_lcore (%u)",
+				       l->hb_lcore);
+		return 0;
+	}
 	if (rte_cfgfile_has_entry(c->cf, "lcores", "dc_lcore") && l->dc_lcore != l->hb_lcore)
 		return bad_key(c, "lcores", "dc_lcore",
 			       "the combined layout runs heartbeat and data on hb_lcore (%u): "

@@ -132,11 +132,12 @@ struct tt_cfg_net {
 };
 
 /**
- * [lcores]. The loader refuses SPLIT: the engine models it, but the lcore
- * runtime (drivers/runtime.h) runs an endpoint on one lcore.
+ * [lcores]. COMBINED: one lcore (hb_lcore) runs heartbeats and data. SPLIT
+ * (drivers/runtime.h): heartbeats on hb_lcore, data channels on dc_lcore,
+ * which must differ (the loader checks that; start-up checks EAL has both).
  */
 struct tt_cfg_lcores {
-	enum tt_cfg_layout layout; /* COMBINED */
+	enum tt_cfg_layout layout; /* COMBINED or SPLIT */
 	uint16_t hb_lcore;
 	uint16_t dc_lcore; /* == hb_lcore in the combined layout */
 	enum tt_cfg_poll_mode poll_mode;

@@ -89,24 +89,37 @@ int tt_topo_check_mode(const struct tt_app_config *cfg, enum tt_args_mode mode, 
 		    cfg->source, tt_cfg_role_name(cfg->role), tt_args_mode_name(mode));
 }
 
-static int check_lcores(const struct tt_app_config *cfg, char *err, size_t err_len)
+/* One lcore of [lcores] against EAL's lcore set: enabled and not the main lcore. */
+static int check_lcore(const struct tt_app_config *cfg, const char *key, unsigned int lc,
+		       char *err, size_t err_len)
 {
-	unsigned int lc = cfg->lcores.hb_lcore;
-
-	if (cfg->lcores.layout != TT_CFG_LAYOUT_COMBINED || cfg->lcores.dc_lcore != lc)
-		return fail(err, err_len, -EINVAL,
-			    "%s: [lcores] layout = %s (hb_lcore %u, dc_lcore %u): this runtime "
-			    "runs the combined layout only (hb_lcore = dc_lcore): an endpoint is "
-			    "driven by one thread (drivers/runtime.h)",
-			    cfg->source, tt_cfg_layout_name(cfg->lcores.layout), lc,
-			    cfg->lcores.dc_lcore);
 	if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore())
 		return fail(err, err_len, -EINVAL,
-			    "%s: [lcores] hb_lcore = %u: not a worker lcore of this process "
-			    "(EAL main lcore %u, %u lcores in -l): give EAL -l with lcore %u, or "
-			    "change the file",
-			    cfg->source, lc, rte_get_main_lcore(), rte_lcore_count(), lc);
+			    "%s: [lcores] %s = %u: not a worker lcore of this process "
+			    "(EAL main lcore %u, %u lcores in -l/--lcores): give EAL an lcore "
+			    "%u, or change the file",
+			    cfg->source, key, lc, rte_get_main_lcore(), rte_lcore_count(), lc);
 	return 0;
+}
+
+/*
+ * The layout against EAL (the loader checked the file: combined has
+ * dc_lcore == hb_lcore, split two different lcores): every lcore named must
+ * be a worker lcore of this process.
+ */
+static int check_lcores(const struct tt_app_config *cfg, char *err, size_t err_len)
+{
+	int ret = check_lcore(cfg, "hb_lcore", cfg->lcores.hb_lcore, err, err_len);
+
+	if (ret == 0 && cfg->lcores.layout == TT_CFG_LAYOUT_SPLIT) {
+		if (cfg->lcores.dc_lcore == cfg->lcores.hb_lcore)
+			return fail(err, err_len, -EINVAL,
+				    "%s: [lcores] layout = split: dc_lcore %u must differ from "
+				    "hb_lcore %u",
+				    cfg->source, cfg->lcores.dc_lcore, cfg->lcores.hb_lcore);
+		ret = check_lcore(cfg, "dc_lcore", cfg->lcores.dc_lcore, err, err_len);
+	}
+	return ret;
 }
 
 static int init_port(struct tt_topo *t, uint16_t port_id, uint16_t queues, char *err,
@@ -477,6 +490,12 @@ int tt_topo_create(struct tt_topo *t, enum tt_args_mode mode, const struct tt_ap
 	if (ret == 0) {
 		t->rtcfg.lcore_id = cfg->lcores.hb_lcore;
 		t->rtcfg.layout = TT_RT_LAYOUT_COMBINED;
+		if (cfg->lcores.layout == TT_CFG_LAYOUT_SPLIT) {
+			/* drivers/runtime.h: lcore_id is the data lane. */
+			t->rtcfg.lcore_id = cfg->lcores.dc_lcore;
+			t->rtcfg.hb_lcore_id = cfg->lcores.hb_lcore;
+			t->rtcfg.layout = TT_RT_LAYOUT_SPLIT;
+		}
 		t->rtcfg.poll_mode = cfg->lcores.poll_mode == TT_CFG_POLL_BACKOFF
 					     ? TT_RT_POLL_BACKOFF
 					     : TT_RT_POLL_POLL;
@@ -491,8 +510,10 @@ int tt_topo_create(struct tt_topo *t, enum tt_args_mode mode, const struct tt_ap
 		tt_topo_destroy(t);
 		return ret;
 	}
-	TT_LOG(app, INFO, "%s: %" PRIu32 " endpoint(s) on lcore %u, %u port(s), config %s",
-	       tt_args_mode_name(mode), t->n_eps, t->rtcfg.lcore_id, t->n_ports, cfg->source);
+	TT_LOG(app, INFO, "%s: %" PRIu32 " endpoint(s) on lcore %u (%s, heartbeats on lcore %u), "
+	       "%u port(s), config %s",
+	       tt_args_mode_name(mode), t->n_eps, t->rtcfg.lcore_id,
+	       tt_rt_layout_name(t->rtcfg.layout), tt_rt_hb_lcore(t->rt), t->n_ports, cfg->source);
 	return 0;
 }
 

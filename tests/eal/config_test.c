@@ -145,8 +145,10 @@ static const struct bad_row bad_rows[] = {
 	 ":9: [port] vdev = net_tap0: give only one of pci, vdev and port_id"},
 	{"queues_for_steering", W_HEAD "[port]\nhb_steer = yes\nqueues = 1\n",
 	 ":9: [port] queues = 1: must be at least 2 with hb_steer = yes"},
-	{"layout_split", W_HEAD "[lcores]\nlayout = split\ndc_lcore = 2\n",
-	 ":8: [lcores] layout = split: not supported by this build's lcore runtime"},
+	{"layout_split_no_dc", W_HEAD "[lcores]\nlayout = split\n",
+	 ":8: [lcores] layout = split: split needs dc_lcore (the data lcore) besides hb_lcore (1)"},
+	{"layout_split_same", W_HEAD "[lcores]\nlayout = split\nhb_lcore = 2\ndc_lcore = 2\n",
+	 ":10: [lcores] dc_lcore = 2: the split layout needs two lcores"},
 	{"dc_lcore_differs", W_HEAD "[lcores]\nhb_lcore = 1\ndc_lcore = 2\n",
 	 ":9: [lcores] dc_lcore = 2: the combined layout runs heartbeat and data on hb_lcore (1)"},
 	{"probe_interval_not_below",
@@ -409,6 +411,15 @@ static void test_values(void **state)
 	assert_int_equal(cfg.fence_action, TT_WORKER_FENCE_REJOIN);
 	assert_int_equal(cfg.lcores.hb_lcore, 3);
 	assert_int_equal(cfg.lcores.dc_lcore, 3);
+	/* The split layout: two lcores, as written. */
+	assert_int_equal(load_text_file(W_HEAD "[lcores]\nlayout = split\nhb_lcore = 2\n"
+					       "dc_lcore = 1\n",
+					&cfg, err, sizeof(err), &path),
+			 0);
+	free(path);
+	assert_int_equal(cfg.lcores.layout, TT_CFG_LAYOUT_SPLIT);
+	assert_int_equal(cfg.lcores.hb_lcore, 2);
+	assert_int_equal(cfg.lcores.dc_lcore, 1);
 
 	assert_int_equal(load_text_file(W_HEAD "[port]\npci = 0000:03:00.1\n", &cfg, err,
 					sizeof(err), &path),

@@ -375,11 +375,14 @@ static void test_config_and_commands_stopped(void **state)
 	(void)state;
 	worker_ep(&ec[0]);
 	cfg = (struct tt_rt_config){.lcore_id = DATA_LCORE, .clock = &clk, .n_eps = 1, .eps = ec};
+	/* SPLIT needs a heartbeat lcore of its own. */
 	cfg.layout = TT_RT_LAYOUT_SPLIT;
+	cfg.hb_lcore_id = DATA_LCORE;
 	errno = 0;
 	assert_null(tt_rt_create(&cfg, err, sizeof(err)));
-	assert_int_equal(errno, ENOTSUP);
+	assert_int_equal(errno, EINVAL);
 	assert_non_null(strstr(err, "split"));
+	assert_non_null(strstr(err, "hb_lcore_id"));
 	cfg.layout = TT_RT_LAYOUT_COMBINED;
 	cfg.lcore_id = rte_get_main_lcore();
 	assert_null(tt_rt_create(&cfg, err, sizeof(err)));

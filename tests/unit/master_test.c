@@ -9,6 +9,11 @@
  * checks, fresh discriminators on every new session, and authentication
  * (engine/auth.h with drivers/crypto_openssl): end to end, wrong key,
  * replayed heartbeats, forged, replayed and truncated data-channel datagrams.
+ * With split planes (each endpoint's heartbeat plane and data plane driven
+ * through their own entry points, in any order the test chooses): a cut
+ * reaches the other side's session only through the HB plane's queue,
+ * WORKER_DEAD reaches the scheduler only through the DC plane's, and the
+ * whole fencing story still commits every task exactly once.
  */
 
 #include <stdarg.h>
@@ -75,6 +80,8 @@ struct net {
 	struct dgram held[64];
 	int nheld;
 	bool hold_w0_dc; /* hold every DC datagram worker 0 sends */
+	bool planes;	 /* split planes: drive each plane through its own calls */
+	bool hold_m_dc;	 /* planes: the master's DC plane is not polled */
 	uint64_t dropped;
 	uint64_t rx_err_master, rx_err_worker;
 	struct tt_sched_event log[8192];
@@ -114,16 +121,34 @@ static int tx_send(void *ctx, const struct tt_udp_meta *meta, uint8_t *buf, size
 	return 0;
 }
 
+static int master_rx(struct net *n, const struct dgram *d)
+{
+	if (!n->planes)
+		return tt_master_rx(n->m, &d->meta, d->buf, d->len, n->now);
+	if (d->meta.dst_port == TT_BFD_UDP_PORT)
+		return tt_master_rx_hb(n->m, &d->meta, d->buf, d->len, n->now);
+	return tt_master_rx_dc(n->m, &d->meta, d->buf, d->len, n->now);
+}
+
+static int worker_rx(struct net *n, int i, const struct dgram *d)
+{
+	if (!n->planes)
+		return tt_worker_rx(n->w[i], &d->meta, d->buf, d->len, n->now);
+	if (d->meta.dst_port == TT_BFD_UDP_PORT)
+		return tt_worker_rx_hb(n->w[i], &d->meta, d->buf, d->len, n->now);
+	return tt_worker_rx_dc(n->w[i], &d->meta, d->buf, d->len, n->now);
+}
+
 static void deliver(struct net *n, const struct dgram *d)
 {
 	if (d->meta.dst_ip == MASTER_IP) {
-		if (tt_master_rx(n->m, &d->meta, d->buf, d->len, n->now) < 0)
+		if (master_rx(n, d) < 0)
 			n->rx_err_master++;
 		return;
 	}
 	for (int i = 0; i < n->nw; i++)
 		if (d->meta.dst_ip == WORKER_IP(i) && n->w[i] != NULL) {
-			if (tt_worker_rx(n->w[i], &d->meta, d->buf, d->len, n->now) < 0)
+			if (worker_rx(n, i, d) < 0)
 				n->rx_err_worker++;
 			return;
 		}
@@ -135,6 +160,49 @@ static bool w_due(struct net *n, int i, tt_ns_t *t)
 	return n->w[i] != NULL && tt_worker_next_deadline(n->w[i], t);
 }
 
+/* The master's next deadline; planes: the DC plane's only when it is polled. */
+static bool m_due(struct net *n, tt_ns_t *t)
+{
+	tt_ns_t d;
+	bool any;
+
+	if (!n->planes)
+		return tt_master_next_deadline(n->m, t);
+	any = tt_master_next_deadline_hb(n->m, t);
+	if (!n->hold_m_dc && tt_master_next_deadline_dc(n->m, &d)) {
+		*t = any ? tt_time_min(*t, d) : d;
+		any = true;
+	}
+	return any;
+}
+
+/* Poll what is due; planes: each plane on its own deadline, HB plane first. */
+static void poll_due(struct net *n)
+{
+	tt_ns_t d;
+
+	if (!n->planes) {
+		if (tt_master_next_deadline(n->m, &d) && tt_time_reached(n->now, d))
+			tt_master_poll(n->m, n->now);
+		for (int i = 0; i < n->nw; i++)
+			if (w_due(n, i, &d) && tt_time_reached(n->now, d))
+				tt_worker_poll(n->w[i], n->now);
+		return;
+	}
+	if (tt_master_next_deadline_hb(n->m, &d) && tt_time_reached(n->now, d))
+		tt_master_poll_hb(n->m, n->now);
+	if (!n->hold_m_dc && tt_master_next_deadline_dc(n->m, &d) && tt_time_reached(n->now, d))
+		tt_master_poll_dc(n->m, n->now);
+	for (int i = 0; i < n->nw; i++) {
+		if (n->w[i] == NULL)
+			continue;
+		if (tt_worker_next_deadline_hb(n->w[i], &d) && tt_time_reached(n->now, d))
+			tt_worker_poll_hb(n->w[i], n->now);
+		if (tt_worker_next_deadline_dc(n->w[i], &d) && tt_time_reached(n->now, d))
+			tt_worker_poll_dc(n->w[i], n->now);
+	}
+}
+
 /* Run every node and the network until `end`, in virtual time order. */
 static void run_until(struct net *n, tt_ns_t end)
 {
@@ -144,7 +212,7 @@ static void run_until(struct net *n, tt_ns_t end)
 		assert_true(guard < 20000000ul);
 		if (n->n > 0)
 			t = tt_time_min(t, n->q[n->head].at);
-		if (tt_master_next_deadline(n->m, &d))
+		if (m_due(n, &d))
 			t = tt_time_min(t, d);
 		for (int i = 0; i < n->nw; i++)
 			if (w_due(n, i, &d))
@@ -162,11 +230,7 @@ static void run_until(struct net *n, tt_ns_t end)
 			n->n--;
 			deliver(n, &d0);
 		}
-		if (tt_master_next_deadline(n->m, &d) && tt_time_reached(n->now, d))
-			tt_master_poll(n->m, n->now);
-		for (int i = 0; i < n->nw; i++)
-			if (w_due(n, i, &d) && tt_time_reached(n->now, d))
-				tt_worker_poll(n->w[i], n->now);
+		poll_due(n);
 	}
 }
 
@@ -263,6 +327,9 @@ static struct tt_master_config master_cfg(int nw, uint16_t hb_lcore, uint16_t dc
 	return c;
 }
 
+/* Split planes for the next net_up(): every endpoint, lcores 0 (HB) and 1 (DC). */
+static bool planes_next;
+
 /* Build the network: a master and nw workers, layouts split when asked. */
 static void net_up(int nw, bool split_master, bool split_worker, enum tt_worker_fence_action action)
 {
@@ -270,18 +337,28 @@ static void net_up(int nw, bool split_master, bool split_worker, enum tt_worker_
 	char err[512];
 
 	memset(&N, 0, sizeof(N));
+	N.planes = planes_next;
 	N.now = MS(1);
 	N.delay = US(20);
 	N.nw = nw;
 	for (int i = 0; i <= MAX_W; i++)
 		N.ports[i] = (struct port){&N, i - 1};
 	mc.io.ctx = &N.ports[0];
+	if (planes_next) {
+		mc.split_planes = true;
+		mc.io_dc = mc.io;
+	}
 	mc.sched_log = N.log;
 	N.m = tt_master_create(&mc, N.now, err, sizeof(err));
 	assert_non_null(N.m);
 	for (int i = 0; i < nw; i++) {
 		struct tt_worker_config wc = worker_cfg(i, 0, split_worker ? 1 : 0, action);
 
+		if (planes_next) {
+			wc.split_planes = true;
+			wc.io = (struct tt_io_ops){tx_buf, tx_send, &N.ports[i + 1]};
+			wc.io_dc = wc.io;
+		}
 		N.w[i] = tt_worker_create(&wc, N.now, err, sizeof(err));
 		assert_non_null(N.w[i]);
 	}
@@ -297,6 +374,7 @@ static int teardown(void **state)
 	N.m = NULL;
 	memset(&m_auth, 0, sizeof(m_auth));
 	memset(&w_auth, 0, sizeof(w_auth));
+	planes_next = false;
 	urcu_qsbr_quiescent_state();
 	return 0;
 }
@@ -620,6 +698,205 @@ static void test_cut_master_side_split(void **state)
 {
 	(void)state;
 	fencing_story(false, true);
+}
+
+/*
+ * The fencing story with split planes, each plane driven on its own: the cut
+ * reaches the session only when the HB plane polls, the HB plane's
+ * WORKER_DEAD reaches the scheduler only when the DC plane polls, and every
+ * task still commits exactly once, after the fence.
+ */
+static void planes_story(bool cut_on_worker)
+{
+	const struct tt_fence_event *sil, *fence, *dead, *resched;
+	struct tt_fence_tl *mt, *mtd, *wt, *wtd;
+	struct tt_master_peer_info pi;
+	uint64_t ids[6], posted;
+	int on_w0 = 0;
+	uint32_t disc0;
+	tt_ns_t cut_at, d;
+
+	planes_next = true;
+	net_up(2, true, true, TT_WORKER_FENCE_REJOIN);
+	assert_true(tt_master_split(N.m));
+	assert_true(tt_worker_split(N.w[0]));
+	bring_up();
+	mt = tt_master_timeline(N.m);
+	mtd = tt_master_timeline_dc(N.m);
+	wt = tt_worker_timeline(N.w[0]);
+	wtd = tt_worker_timeline_dc(N.w[0]);
+	assert_ptr_not_equal(mt, mtd);
+	assert_ptr_not_equal(wt, wtd);
+	/* Each plane records its own events. */
+	assert_non_null(tl_first(mt, TT_FENCE_EV_HB_UP, 0, UINT64_MAX));
+	assert_null(tl_first(mtd, TT_FENCE_EV_HB_UP, 0, UINT64_MAX));
+	assert_non_null(tl_first(mtd, TT_FENCE_EV_LIVE, 0, UINT64_MAX));
+	assert_non_null(tl_first(wt, TT_FENCE_EV_LIVE, 0, UINT64_MAX));
+	assert_non_null(tl_first(wtd, TT_FENCE_EV_CHAN_UP, 0, UINT64_MAX));
+	for (int i = 0; i < 6; i++)
+		ids[i] = submit_spin(50000);
+	advance(&N, MS(1));
+	for (int i = 0; i < 6; i++)
+		on_w0 += task(ids[i]).worker == 0;
+	assert_int_equal(on_w0, 3);
+
+	cut_at = N.now;
+	if (cut_on_worker) {
+		/* The DC plane's call: down posted, the session untouched. */
+		assert_int_equal(tt_worker_cut(N.w[0], 1, N.now), 0);
+		assert_int_equal(
+			tt_fence_counters(tt_worker_assoc(N.w[0]))->downs[TT_FENCE_ROUTE_QUEUED], 1);
+		assert_false(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+		assert_non_null(tl_first(wtd, TT_FENCE_EV_CHAN_DOWN, 0, UINT64_MAX));
+		tt_worker_poll_dc(N.w[0], N.now);
+		assert_false(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+		/* Work waiting: due at once (the HB plane's last `now` or before). */
+		assert_true(tt_worker_next_deadline_hb(N.w[0], &d));
+		assert_true(tt_time_reached(N.now, d));
+		assert_true(tt_worker_poll_hb(N.w[0], N.now) >= 1);
+		assert_true(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+		assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_SILENCED);
+		assert_int_equal(tt_fence_counters(tt_worker_assoc(N.w[0]))->events_applied, 1);
+		sil = tl_first(wt, TT_FENCE_EV_HB_SILENCED, 0, UINT64_MAX);
+	} else {
+		assert_int_equal(tt_master_cut(N.m, 0, 1, N.now), 0);
+		assert_int_equal(
+			tt_fence_counters(tt_master_assoc(N.m, 0))->downs[TT_FENCE_ROUTE_QUEUED], 1);
+		assert_false(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+		assert_non_null(tl_first(mtd, TT_FENCE_EV_CHAN_DOWN, 0, UINT64_MAX));
+		tt_master_poll_dc(N.m, N.now);
+		assert_false(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+		posted = tt_master_counters(N.m)->xev_posted;
+		assert_true(tt_master_next_deadline_hb(N.m, &d));
+		assert_true(tt_time_reached(N.now, d));
+		assert_true(tt_master_poll_hb(N.m, N.now) >= 1);
+		assert_true(tt_hb_is_disconnected(tt_master_hb(N.m, 0)));
+		assert_int_equal(tt_fence_counters(tt_master_assoc(N.m, 0))->events_applied, 1);
+		/* SILENCED posted to the DC plane, which still uses the worker... */
+		assert_int_equal(tt_master_counters(N.m)->xev_posted, posted + 1);
+		assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+		assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+		assert_true(pi.hb_disconnected);
+		/* ...until it polls. */
+		assert_true(tt_master_next_deadline_dc(N.m, &d));
+		assert_true(tt_time_reached(N.now, d));
+		assert_true(tt_master_poll_dc(N.m, N.now) >= 1);
+		assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+		assert_int_equal(pi.state, TT_CTAB_WS_SILENCED);
+		sil = tl_first(mt, TT_FENCE_EV_HB_SILENCED, 0, UINT64_MAX);
+	}
+	assert_non_null(sil);
+	assert_true(sil->time_ns == cut_at);
+	assert_int_equal(sil->chan, 1);
+	assert_int_equal(sil->aux, TT_FENCE_ROUTE_QUEUED);
+
+	/* T2 then T1 run out with the master's DC plane not polled. */
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	disc0 = pi.hb_local_disc;
+	N.hold_m_dc = true;
+	advance(&N, MS(12));
+	fence = tl_first(wtd, TT_FENCE_EV_FENCE, 0, UINT64_MAX);
+	assert_non_null(fence);
+	assert_int_equal(fence->epoch, 1);
+	assert_int_equal(fence->aux, 3);
+	assert_null(tl_first(wt, TT_FENCE_EV_FENCE, 0, UINT64_MAX));
+	assert_non_null(tl_first(wt, TT_FENCE_EV_REJOIN, 0, UINT64_MAX));
+	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, 0);
+	/* The HB plane declared the worker dead and reconnected its session... */
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_true(pi.hb_local_disc != disc0);
+	assert_true(tt_master_counters(N.m)->xev_handled < tt_master_counters(N.m)->xev_posted);
+	/* ...but the scheduler has not heard of it: the tasks stay where they were. */
+	assert_null(tl_first(mtd, TT_FENCE_EV_WORKER_DEAD, 0, UINT64_MAX));
+	for (int i = 0; i < 6; i++)
+		if (task(ids[i]).worker == 0)
+			assert_int_equal(task(ids[i]).epoch, 1);
+	/* (the session's Down after a worker-side cut has not reached it either) */
+	assert_int_equal(pi.state, cut_on_worker ? TT_CTAB_WS_LIVE : TT_CTAB_WS_SILENCED);
+
+	/* The DC plane's next poll takes the tasks back. */
+	assert_true(tt_master_poll_dc(N.m, N.now) >= 1);
+	N.hold_m_dc = false;
+	assert_int_equal(tt_master_counters(N.m)->xev_handled, tt_master_counters(N.m)->xev_posted);
+	assert_int_equal(tt_master_counters(N.m)->xev_full, 0);
+	dead = tl_first(mtd, TT_FENCE_EV_WORKER_DEAD, 0, UINT64_MAX);
+	assert_non_null(dead);
+	assert_int_equal(dead->aux, 3);
+	assert_true(dead->time_ns == N.now);
+	assert_true(tt_time_before(fence->time_ns, dead->time_ns));
+	for (int i = 0; i < 6; i++) {
+		if (task(ids[i]).attempts == 1)
+			continue;
+		resched = tl_first(mtd, TT_FENCE_EV_RESCHEDULE, UINT32_MAX, ids[i]);
+		assert_non_null(resched);
+		assert_int_equal(resched->epoch, 2);
+		assert_int_equal(task(ids[i]).worker, 1);
+	}
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_int_equal(pi.state, TT_CTAB_WS_DEAD);
+
+	/* Restore: the worker re-joins under epoch 2; all six commit once, on worker 1. */
+	if (cut_on_worker)
+		assert_int_equal(tt_worker_restore(N.w[0], 1, N.now), 0);
+	else
+		assert_int_equal(tt_master_restore(N.m, 0, 1, N.now), 0);
+	advance(&N, MS(60));
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	assert_int_equal(tt_master_peer(N.m, 0, &pi), 0);
+	assert_int_equal(pi.state, TT_CTAB_WS_LIVE);
+	assert_int_equal(pi.epoch, 2);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(task(ids[i]).state, TT_SCHED_S_COMMITTED);
+		assert_int_equal(task(ids[i]).worker, 1);
+	}
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->results[TT_SCHED_COMMIT], 6);
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->stale, 0);
+	{
+		struct tt_master_counters mc;
+		struct tt_worker_counters wc;
+
+		tt_master_counters_sum(N.m, &mc);
+		tt_worker_counters_sum(N.w[0], &wc);
+		assert_int_equal(mc.step_errors, 0);
+		assert_int_equal(wc.step_errors, 0);
+		/* Both planes sent: the sum holds more than the HB plane's share. */
+		assert_true(mc.tx.sent > tt_master_counters(N.m)->tx.sent);
+		assert_true(wc.tx.sent > tt_worker_counters(N.w[0])->tx.sent);
+		assert_int_equal(wc.xev_full + wc.xev_dc_full, 0);
+	}
+	assert_int_equal(tt_fence_tl_dropped(mt) + tt_fence_tl_dropped(mtd), 0);
+}
+
+static void test_planes_cut_worker_side(void **state)
+{
+	(void)state;
+	planes_story(true);
+}
+
+static void test_planes_cut_master_side(void **state)
+{
+	(void)state;
+	planes_story(false);
+}
+
+/* Split planes need two lcores and the DC plane's transport. */
+static void test_planes_config_refused(void **state)
+{
+	struct tt_master_config mc;
+	char err[256];
+
+	(void)state;
+	memset(&N, 0, sizeof(N));
+	mc = master_cfg(1, 0, 0);
+	mc.split_planes = true;
+	mc.io_dc = mc.io;
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "split_planes"));
+	mc = master_cfg(1, 0, 1);
+	mc.split_planes = true;
+	assert_null(tt_master_create(&mc, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "io_dc"));
 }
 
 static void test_cancel_delivered(void **state)
@@ -1450,6 +1727,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_cut_master_side, teardown),
 		cmocka_unit_test_teardown(test_cut_worker_side_split, teardown),
 		cmocka_unit_test_teardown(test_cut_master_side_split, teardown),
+		cmocka_unit_test_teardown(test_planes_cut_worker_side, teardown),
+		cmocka_unit_test_teardown(test_planes_cut_master_side, teardown),
+		cmocka_unit_test_teardown(test_planes_config_refused, teardown),
 		cmocka_unit_test_teardown(test_cancel_delivered, teardown),
 		cmocka_unit_test_teardown(test_cancel_undeliverable, teardown),
 		cmocka_unit_test_teardown(test_stale_result_dropped, teardown),

@@ -6,7 +6,11 @@
  * states, the EXIT fence action and its exit code, a heartbeat-only
  * partition, a pause longer than T1 (the worker fences before it sends
  * anything), link down, timer changes through the policy check, and the
- * worker's configuration and receive checks.
+ * worker's configuration and receive checks. With split planes (worker 0's
+ * heartbeat plane and data plane driven through their own calls, either one
+ * held while the other runs): results are held back once the published
+ * detection deadline has passed, before the HB plane has fenced; the fence
+ * reaches the runner only through the DC plane's queue; EXIT stops both.
  */
 
 #include <stdarg.h>
@@ -71,6 +75,8 @@ struct net {
 	struct dgram held[64];
 	int nheld;
 	bool paused[MAX_W]; /* not stepped; datagrams to it wait in its backlog */
+	bool w0_planes;	    /* worker 0 has split planes, driven plane by plane */
+	bool hold_w0_hb;    /* ... and its HB plane is not polled (heartbeats dropped) */
 	struct dgram backlog[MAX_W][256];
 	int nbacklog[MAX_W];
 	uint64_t dropped;
@@ -129,6 +135,16 @@ static void deliver(struct net *n, const struct dgram *d)
 				n->backlog[i][n->nbacklog[i]++] = *d;
 				return;
 			}
+			if (i == 0 && n->w0_planes) {
+				bool hb = d->meta.dst_port == TT_BFD_UDP_PORT;
+
+				if (hb && n->hold_w0_hb)
+					n->dropped++;
+				else if ((hb ? tt_worker_rx_hb : tt_worker_rx_dc)(
+						 n->w[i], &d->meta, d->buf, d->len, n->now) < 0)
+					n->rx_err_worker++;
+				return;
+			}
 			if (tt_worker_rx(n->w[i], &d->meta, d->buf, d->len, n->now) < 0)
 				n->rx_err_worker++;
 			return;
@@ -138,7 +154,34 @@ static void deliver(struct net *n, const struct dgram *d)
 
 static bool w_due(struct net *n, int i, tt_ns_t *t)
 {
-	return n->w[i] != NULL && !n->paused[i] && tt_worker_next_deadline(n->w[i], t);
+	tt_ns_t d;
+	bool any;
+
+	if (n->w[i] == NULL || n->paused[i])
+		return false;
+	if (i != 0 || !n->w0_planes)
+		return tt_worker_next_deadline(n->w[i], t);
+	any = !n->hold_w0_hb && tt_worker_next_deadline_hb(n->w[0], t);
+	if (tt_worker_next_deadline_dc(n->w[0], &d)) {
+		*t = any ? tt_time_min(*t, d) : d;
+		any = true;
+	}
+	return any;
+}
+
+static void w_poll(struct net *n, int i)
+{
+	tt_ns_t d;
+
+	if (i != 0 || !n->w0_planes) {
+		tt_worker_poll(n->w[i], n->now);
+		return;
+	}
+	if (!n->hold_w0_hb && tt_worker_next_deadline_hb(n->w[0], &d) &&
+	    tt_time_reached(n->now, d))
+		tt_worker_poll_hb(n->w[0], n->now);
+	if (tt_worker_next_deadline_dc(n->w[0], &d) && tt_time_reached(n->now, d))
+		tt_worker_poll_dc(n->w[0], n->now);
 }
 
 /* Run every node and the network until `end`, in virtual time order. */
@@ -172,7 +215,7 @@ static void run_until(struct net *n, tt_ns_t end)
 			tt_master_poll(n->m, n->now);
 		for (int i = 0; i < n->nw; i++)
 			if (w_due(n, i, &d) && tt_time_reached(n->now, d))
-				tt_worker_poll(n->w[i], n->now);
+				w_poll(n, i);
 	}
 }
 
@@ -305,6 +348,9 @@ static struct tt_master_config master_cfg(int nw, uint16_t hb_lcore, uint16_t dc
 	return c;
 }
 
+/* Worker 0 with split planes in the next net_up(). */
+static bool w0_planes_next;
+
 /* Build the network: a master and nw workers, layouts split when asked. */
 static void net_up(int nw, bool split_master, bool split_worker, enum tt_worker_fence_action action)
 {
@@ -324,6 +370,13 @@ static void net_up(int nw, bool split_master, bool split_worker, enum tt_worker_
 	for (int i = 0; i < nw; i++) {
 		struct tt_worker_config wc = worker_cfg(i, 0, split_worker ? 1 : 0, action);
 
+		if (i == 0 && w0_planes_next) {
+			wc.dc_lcore = 1;
+			wc.split_planes = true;
+			wc.io = (struct tt_io_ops){tx_buf, tx_send, &N.ports[1]};
+			wc.io_dc = wc.io;
+			N.w0_planes = true;
+		}
 		N.w[i] = tt_worker_create(&wc, N.now, err, sizeof(err));
 		assert_non_null(N.w[i]);
 	}
@@ -340,6 +393,7 @@ static int teardown(void **state)
 	wprobe_timeout_ns = 0;
 	master_mult = 0;
 	worker_mult = 0;
+	w0_planes_next = false;
 	urcu_qsbr_quiescent_state();
 	return 0;
 }
@@ -523,6 +577,127 @@ static void test_exit_action(void **state)
 		assert_int_equal(task(ids[i]).worker, 1);
 	}
 	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->results[TT_SCHED_COMMIT], 4);
+}
+
+/*
+ * Split planes, fence action EXIT. The master cuts worker 0's channel 0 and
+ * silences its heartbeat; worker 0's HB plane is then held (not polled), so
+ * nothing fences. Its DC plane goes on, but past the detection deadline the
+ * HB plane published it holds every result back and drops every datagram.
+ * When the HB plane runs, it fences and exits; the runner learns of it only
+ * from the DC plane's queue. The HB plane was held longer than T1 (a stalled
+ * HB lcore): the master has already rescheduled, and only the DC plane's
+ * gate kept the aborted tasks' results from being committed twice.
+ */
+static void test_planes_exit_gate(void **state)
+{
+	struct tt_fence_tl *wt, *wtd;
+	const struct tt_fence_event *fence, *ex, *dead;
+	uint64_t ids[4], sent0, posted;
+	int code = 0;
+	tt_ns_t d, fence_ns;
+
+	(void)state;
+	w0_planes_next = true;
+	net_up(2, false, false, TT_WORKER_FENCE_EXIT);
+	assert_true(tt_worker_split(N.w[0]));
+	assert_false(tt_worker_split(N.w[1]));
+	bring_up();
+	wt = tt_worker_timeline(N.w[0]);
+	wtd = tt_worker_timeline_dc(N.w[0]);
+	for (int i = 0; i < 4; i++)
+		ids[i] = submit_spin(6000); /* ends after T2 (3 ms) from the cut */
+	advance(&N, MS(1));
+	assert_int_equal(tt_run_in_flight(tt_worker_runner(N.w[0])), 2);
+	sent0 = tt_run_counters(tt_worker_runner(N.w[0]))->results_sent;
+	assert_int_equal(tt_master_cut(N.m, 0, 0, N.now), 0);
+	N.hold_w0_hb = true;
+	advance(&N, MS(10));
+	/* The DC plane ran (probes answered, tasks due) but sent no result. */
+	assert_false(tt_worker_exited(N.w[0], NULL));
+	assert_false(tt_run_fenced(tt_worker_runner(N.w[0])));
+	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, sent0);
+	assert_null(tl_first(wtd, TT_FENCE_EV_TASK_RESULT, 0, UINT64_MAX));
+	assert_true(tt_worker_counters(N.w[0])->dc_rx_hb_expired > 0);
+	assert_null(tl_first(wtd, TT_FENCE_EV_FENCE, 0, UINT64_MAX));
+
+	/* The HB plane runs: fence and exit; the DC plane has not heard yet. */
+	N.hold_w0_hb = false;
+	posted = tt_worker_counters(N.w[0])->xev_posted;
+	assert_int_equal(tt_worker_poll_hb(N.w[0], N.now), TT_WORKER_EXITED);
+	assert_true(tt_worker_exited(N.w[0], &code));
+	assert_int_equal(code, TT_WORKER_EXIT_FENCED);
+	assert_int_equal(tt_worker_counters(N.w[0])->xev_posted, posted + 1);
+	assert_false(tt_run_fenced(tt_worker_runner(N.w[0])));
+	ex = tl_first(wt, TT_FENCE_EV_EXIT, 0, UINT64_MAX);
+	assert_non_null(ex);
+	assert_null(tl_first(wtd, TT_FENCE_EV_FENCE, 0, UINT64_MAX));
+	assert_true(tt_worker_next_deadline_dc(N.w[0], &d));
+	assert_true(tt_time_reached(N.now, d));
+	assert_int_equal(tt_worker_poll_dc(N.w[0], N.now), TT_WORKER_EXITED);
+	assert_true(tt_run_fenced(tt_worker_runner(N.w[0])));
+	assert_int_equal(tt_worker_counters(N.w[0])->xev_handled, posted + 1);
+	fence = tl_first(wtd, TT_FENCE_EV_FENCE, 0, UINT64_MAX);
+	assert_non_null(fence);
+	assert_int_equal(fence->epoch, 1);
+	assert_int_equal(fence->aux, 2); /* both tasks aborted, their results never sent */
+	assert_int_equal(fence->val, TT_WORKER_FENCE_EXIT);
+	assert_false(tt_worker_next_deadline_dc(N.w[0], &d));
+	assert_false(tt_worker_next_deadline(N.w[0], &d));
+	assert_int_equal(tt_run_counters(tt_worker_runner(N.w[0]))->results_sent, sent0);
+	assert_int_equal(tt_worker_cut(N.w[0], 1, N.now), -ESHUTDOWN);
+
+	/* The process exits; T1 rescheduled on worker 1 while the HB plane was
+	 * held, after the last instant worker 0 could send a result. */
+	fence_ns = fence->time_ns;
+	tt_worker_destroy(N.w[0]);
+	N.w[0] = NULL;
+	N.w0_planes = false;
+	advance(&N, MS(40));
+	dead = tl_first(tt_master_timeline(N.m), TT_FENCE_EV_WORKER_DEAD, 0, UINT64_MAX);
+	assert_non_null(dead);
+	assert_true(tt_time_before(dead->time_ns, fence_ns));
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(task(ids[i]).state, TT_SCHED_S_COMMITTED);
+		assert_int_equal(task(ids[i]).worker, 1);
+	}
+	assert_int_equal(tt_sched_counters(tt_master_sched(N.m))->results[TT_SCHED_COMMIT], 4);
+}
+
+/*
+ * Split planes, fence action REJOIN, driven by the combined calls from one
+ * thread (both queues drained in every call): the worker fences, re-joins
+ * under epoch 2 and takes work again, as a single-thread worker does.
+ */
+static void test_planes_combined_rejoin(void **state)
+{
+	const struct tt_fence_event *fence;
+	uint64_t id;
+
+	(void)state;
+	w0_planes_next = true;
+	net_up(1, false, false, TT_WORKER_FENCE_REJOIN);
+	N.w0_planes = false; /* the combined calls */
+	bring_up();
+	assert_int_equal(tt_worker_cut(N.w[0], 0, N.now), 0);
+	/* tt_worker_cut() is the DC plane's: the session hears of it on a poll. */
+	assert_false(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+	tt_worker_poll(N.w[0], N.now);
+	assert_true(tt_hb_is_disconnected(tt_worker_hb(N.w[0])));
+	advance(&N, MS(15));
+	fence = tl_first(tt_worker_timeline_dc(N.w[0]), TT_FENCE_EV_FENCE, 0, UINT64_MAX);
+	assert_non_null(fence);
+	assert_int_equal(fence->epoch, 1);
+	assert_int_equal(tt_worker_restore(N.w[0], 0, N.now), 0);
+	advance(&N, MS(60));
+	assert_int_equal(tt_worker_epoch(N.w[0]), 2);
+	assert_int_equal(tt_worker_state(N.w[0]), TT_WORKER_S_LIVE);
+	id = submit_spin(100);
+	advance(&N, MS(5));
+	assert_int_equal(task(id).state, TT_SCHED_S_COMMITTED);
+	assert_int_equal(tt_worker_counters(N.w[0])->xev_handled,
+			 tt_worker_counters(N.w[0])->xev_posted);
+	assert_int_equal(tt_worker_counters(N.w[0])->step_errors, 0);
 }
 
 static bool drop_hb(struct net *n, const struct dgram *d)
@@ -983,6 +1158,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_refused, teardown),
 		cmocka_unit_test_teardown(test_lifecycle, teardown),
 		cmocka_unit_test_teardown(test_exit_action, teardown),
+		cmocka_unit_test_teardown(test_planes_exit_gate, teardown),
+		cmocka_unit_test_teardown(test_planes_combined_rejoin, teardown),
 		cmocka_unit_test_teardown(test_hb_partition, teardown),
 		cmocka_unit_test_teardown(test_pause_longer_than_t1, teardown),
 		cmocka_unit_test_teardown(test_link_down, teardown),
