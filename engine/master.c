@@ -1491,6 +1491,7 @@ struct tt_master *tt_master_create(const struct tt_master_config *cfg, tt_ns_t n
 	sc.log = cfg->sched_log;
 	sc.log_cap = cfg->sched_log_cap;
 	sc.epochs_disabled = cfg->epochs_disabled;
+	sc.persist = cfg->sched_persist;
 	m->sched = tt_sched_create(&sc);
 	if (m->ctab == NULL || m->sched == NULL) {
 		tt_ep_set_err(

@@ -181,6 +181,11 @@ struct tt_master_config {
 	struct tt_sched_event *sched_log; /* caller-owned, may be NULL */
 	uint32_t sched_log_cap;
 	/**
+	 * Journal hooks and the replayed tasks (struct tt_sched_persist, issue
+	 * 7), passed to the scheduler; NULL: no journal. Must outlive the master.
+	 */
+	const struct tt_sched_persist *sched_persist;
+	/**
 	 * TEST-ONLY negative control: passed to the scheduler (tt_sched_config:
 	 * any PENDING or ASSIGNED task takes a RESULT), and the master forgets
 	 * incarnations for the task messages too: a DATA segment of an older or

@@ -6,6 +6,14 @@
  * count how many times the slot was reused. Lookup is then one index and one
  * compare, ids are never reused, and the first max_tasks ids are simply
  * 1, 2, 3, ... which keeps logs readable.
+ *
+ * With a journal (struct tt_sched_persist) every SUBMIT, COMMIT and
+ * CANCELLED goes to the append hook as the table changes; a finished task
+ * keeps its slot (and so its handler, and the caller its payload, which the
+ * queued records point to) until the done hook says its end record is done.
+ * Every record in the writer's queue therefore belongs to a task still in
+ * the table, at most two per task: a queue of 2 * max_tasks records never
+ * refuses one (drivers/journal_writer.h sizes it so).
  */
 
 #include "scheduler.h"
@@ -28,7 +36,9 @@ struct task {
 	uint32_t worker;
 	uint32_t epoch;
 	uint32_t attempts;
-	uint32_t prev, next;	/* pending list; next also links the free list */
+	uint32_t prev, next; /* pending list; next also links the free and reap lists */
+	bool restored;	     /* from the journal: the table releases it itself */
+	uint64_t end_ticket; /* journal ticket of its COMMIT/CANCELLED; 0: none */
 	const uint8_t *payload;
 	uint32_t payload_len;
 	tt_ns_t submit_ns, first_assign_ns, last_assign_ns, end_ns;
@@ -51,6 +61,10 @@ struct tt_sched {
 	uint32_t free_head;
 	uint32_t pend_head, pend_tail, npending;
 	uint32_t log_len;
+	struct tt_sched_persist jp;    /* hooks only (restore is read at create) */
+	uint32_t gen_floor;	       /* reuse count every slot starts at, above replayed ids */
+	uint32_t epoch_first;	       /* epoch of a new task: epoch_base + 1 */
+	uint32_t reap_head, reap_tail; /* ended restored tasks, in end order */
 	struct tt_sched_counters ctr;
 };
 
@@ -128,6 +142,66 @@ static void log_ev(struct tt_sched *s, tt_ns_t now, enum tt_sched_event_kind kin
 	};
 }
 
+static void pend_push_tail(struct tt_sched *s, struct task *t);
+
+/*
+ * Put the replayed PENDING tasks in their slots (ids kept, so that their
+ * COMMIT records name the task their SUBMIT record did), start every slot's
+ * reuse count above the largest replayed one, and chain the free slots in
+ * slot order. 0, or -ERANGE / -EEXIST for a task that cannot have its slot.
+ */
+static int restore(struct tt_sched *s, const struct tt_sched_persist *p)
+{
+	uint32_t max_hi = 0;
+
+	for (uint32_t k = 0; k < p->n_restore; k++) {
+		uint32_t hi = (uint32_t)(p->restore[k].task_id >> 32);
+
+		if (hi > max_hi)
+			max_hi = hi;
+	}
+	/* Nothing replayed: ids start at 1, 2, 3, ... as without a journal. */
+	s->gen_floor = p->n_restore > 0 ? max_hi + 1 : 0;
+	for (uint32_t i = 0; i < s->cfg.max_tasks; i++)
+		s->tasks[i].gen = s->gen_floor;
+	for (uint32_t k = 0; k < p->n_restore; k++) {
+		const struct tt_jrnl_task *jt = &p->restore[k];
+		uint32_t lo = (uint32_t)jt->task_id;
+		struct task *t;
+
+		if (jt->state != TT_JRNL_T_PENDING)
+			continue;
+		if (lo == 0 || lo > s->cfg.max_tasks)
+			return -ERANGE;
+		t = &s->tasks[lo - 1];
+		if (t->id != 0)
+			return -EEXIST;
+		*t = (struct task){
+			.id = jt->task_id,
+			.gen = (uint32_t)(jt->task_id >> 32),
+			.state = TT_SCHED_S_PENDING,
+			.handler_len = jt->handler_len,
+			.worker = TT_SCHED_NO_WORKER,
+			.epoch = s->epoch_first,
+			.payload = jt->payload,
+			.payload_len = jt->payload_len,
+			.restored = true,
+		};
+		memcpy(t->handler, jt->handler, jt->handler_len);
+		/* In first-SUBMIT order (the replay's): the oldest is placed first. */
+		pend_push_tail(s, t);
+		s->ctr.restored++;
+	}
+	s->free_head = NIL;
+	for (uint32_t i = s->cfg.max_tasks; i-- > 0;) {
+		if (s->tasks[i].id != 0)
+			continue;
+		s->tasks[i].next = s->free_head;
+		s->free_head = i;
+	}
+	return 0;
+}
+
 /* Validate the sizes and allocate everything the table will ever use. NULL + errno on failure. */
 struct tt_sched *tt_sched_create(const struct tt_sched_config *cfg)
 {
@@ -149,11 +223,29 @@ struct tt_sched *tt_sched_create(const struct tt_sched_config *cfg)
 	if (s->workers == NULL)
 		goto fail_workers;
 	s->cfg = *cfg;
+	s->cfg.persist = NULL;
+	s->pend_head = s->pend_tail = NIL;
+	s->reap_head = s->reap_tail = NIL;
+	s->epoch_first = 1;
+	if (cfg->persist != NULL) {
+		int rc;
+
+		s->jp = *cfg->persist;
+		s->jp.restore = NULL;
+		s->jp.n_restore = 0;
+		s->epoch_first = cfg->persist->epoch_base + 1;
+		rc = restore(s, cfg->persist);
+		if (rc < 0) {
+			tt_sched_destroy(s);
+			errno = -rc;
+			return NULL;
+		}
+		return s;
+	}
 	/* Free list in slot order, so the first ids handed out are 1, 2, 3, ... */
 	for (uint32_t i = 0; i < cfg->max_tasks; i++)
 		s->tasks[i].next = i + 1 < cfg->max_tasks ? i + 1 : NIL;
 	s->free_head = 0;
-	s->pend_head = s->pend_tail = NIL;
 	return s;
 
 fail_workers:
@@ -188,6 +280,82 @@ static struct task *find(const struct tt_sched *s, uint64_t task_id)
 static uint32_t slot_of(const struct tt_sched *s, const struct task *t)
 {
 	return (uint32_t)(t - s->tasks);
+}
+
+/* Hand a record to the journal hook: 0 (*ticket 0 without a journal) or the hook's error. */
+static int jrnl(struct tt_sched *s, const struct tt_jrnl_rec *rec, uint64_t *ticket)
+{
+	*ticket = 0;
+	if (s->jp.append == NULL)
+		return 0;
+	return s->jp.append(s->jp.arg, rec, ticket);
+}
+
+/*
+ * A task has just become COMMITTED or CANCELLED: journal its end (a refusal
+ * cannot happen with a queue sized as the file comment says; it is counted,
+ * and the task then counts as done so that its slot is not held forever). A
+ * restored task joins the reap list, in end order, which is ticket order.
+ */
+static void end_record(struct tt_sched *s, struct task *t, uint8_t type, uint32_t epoch,
+		       uint32_t worker, uint8_t status)
+{
+	struct tt_jrnl_rec rec = {
+		.type = type,
+		.task_id = t->id,
+		.epoch = epoch,
+		.worker = worker,
+		.status = status,
+	};
+
+	if (jrnl(s, &rec, &t->end_ticket) < 0) {
+		s->ctr.journal_lost++;
+		t->end_ticket = 0;
+	}
+	if (!t->restored)
+		return;
+	t->next = NIL;
+	if (s->reap_tail != NIL)
+		s->tasks[s->reap_tail].next = slot_of(s, t);
+	else
+		s->reap_head = slot_of(s, t);
+	s->reap_tail = slot_of(s, t);
+}
+
+/* Whether a finished task's end record is done (the fsync policy's promise kept). */
+static bool end_done(const struct tt_sched *s, const struct task *t)
+{
+	return t->end_ticket == 0 || s->jp.done == NULL || s->jp.done(s->jp.arg, t->end_ticket);
+}
+
+/* Free a finished task's slot; the slot's next id is above every id handed out or replayed. */
+static void free_slot(struct tt_sched *s, struct task *t)
+{
+	uint32_t i = slot_of(s, t);
+
+	t->id = 0;
+	t->gen = t->gen + 1 > s->gen_floor ? t->gen + 1 : s->gen_floor;
+	t->restored = false;
+	t->end_ticket = 0;
+	t->next = s->free_head;
+	s->free_head = i;
+}
+
+/* Release the ended restored tasks whose end record is done, oldest first. */
+static void reap(struct tt_sched *s)
+{
+	while (s->reap_head != NIL) {
+		struct task *t = &s->tasks[s->reap_head];
+
+		/* Tickets grow in end order: if the oldest is not done, none after it is. */
+		if (!end_done(s, t))
+			return;
+		s->reap_head = t->next;
+		if (s->reap_head == NIL)
+			s->reap_tail = NIL;
+		free_slot(s, t);
+		s->ctr.restored_reaped++;
+	}
 }
 
 static void pend_push_tail(struct tt_sched *s, struct task *t)
@@ -247,22 +415,45 @@ int tt_sched_submit(struct tt_sched *s, const char *handler, const uint8_t *payl
 		return -EINVAL;
 	if ((uint64_t)TT_TMSG_ASSIGN_HDR_LEN + hlen + payload_len > TT_TMSG_MAX_LEN)
 		return -EMSGSIZE;
+	reap(s);
 	if (s->free_head == NIL) {
 		s->ctr.submit_full++;
 		return -ENOSPC;
 	}
 	i = s->free_head;
 	t = &s->tasks[i];
-	s->free_head = t->next;
 
 	uint32_t gen = t->gen;
+	uint64_t id = (uint64_t)gen << 32 | (i + 1);
+	uint64_t ticket;
+	/*
+	 * Journaled before the task is taken: a refusal leaves nothing to undo.
+	 * The record points at the slot's copy of the handler (the free slot's
+	 * buffer is nobody's), which lives as long as the task: the caller's
+	 * string need not.
+	 */
+	memcpy(t->handler, handler, hlen);
+	struct tt_jrnl_rec rec = {
+		.type = TT_JRNL_SUBMIT,
+		.task_id = id,
+		.handler = t->handler,
+		.handler_len = (uint8_t)hlen,
+		.payload = payload,
+		.payload_len = payload_len,
+	};
+
+	if (jrnl(s, &rec, &ticket) < 0) {
+		s->ctr.journal_refused++;
+		return -EAGAIN;
+	}
+	s->free_head = t->next;
 	*t = (struct task){
-		.id = (uint64_t)gen << 32 | (i + 1),
+		.id = id,
 		.gen = gen,
 		.state = TT_SCHED_S_PENDING,
 		.handler_len = (uint8_t)hlen,
 		.worker = TT_SCHED_NO_WORKER,
-		.epoch = 1,
+		.epoch = s->epoch_first,
 		.payload = payload,
 		.payload_len = payload_len,
 		.submit_ns = now,
@@ -305,6 +496,7 @@ static uint32_t take_back(struct tt_sched *s, uint32_t w, tt_ns_t now)
 			/* The fence aborted it on the worker; no ACK will come. */
 			t->state = TT_SCHED_S_CANCELLED;
 			t->end_ns = now;
+			end_record(s, t, TT_JRNL_CANCELLED, t->epoch, w, TT_SCHED_END_WORKER_DEAD);
 			s->ctr.cancelled[TT_SCHED_END_WORKER_DEAD]++;
 			log_ev(s, now, TT_SCHED_EV_CANCELLED, t->id, w, t->epoch,
 			       TT_SCHED_END_WORKER_DEAD);
@@ -443,6 +635,7 @@ int tt_sched_dispatch(struct tt_sched *s, tt_ns_t now, struct tt_sched_out *out)
 {
 	int placed = 0;
 
+	reap(s);
 	while (s->pend_head != NIL && out->n < TT_SCHED_OUT_MAX) {
 		uint32_t w = pick_worker(s);
 		struct task *t = &s->tasks[s->pend_head];
@@ -515,6 +708,8 @@ enum tt_sched_verdict tt_sched_result(struct tt_sched *s, uint32_t worker, uint6
 	t->state = TT_SCHED_S_COMMITTED;
 	t->status = status;
 	t->end_ns = now;
+	/* The committed attempt is the RESULT's: what a replay must find (journal.h COMMIT). */
+	end_record(s, t, TT_JRNL_COMMIT, epoch, worker, status);
 	/* Log what arrived, not what was expected: a checker compares it with the last ASSIGN. */
 	log_ev(s, now, TT_SCHED_EV_RESULT_COMMIT, task_id, worker, epoch, status);
 	return v;
@@ -533,6 +728,7 @@ int tt_sched_cancel(struct tt_sched *s, uint64_t task_id, tt_ns_t now, struct tt
 		pend_remove(s, t);
 		t->state = TT_SCHED_S_CANCELLED;
 		t->end_ns = now;
+		end_record(s, t, TT_JRNL_CANCELLED, t->epoch, t->worker, TT_SCHED_END_WAS_PENDING);
 		s->ctr.cancels[TT_SCHED_CANCEL_PENDING]++;
 		s->ctr.cancelled[TT_SCHED_END_WAS_PENDING]++;
 		log_ev(s, now, TT_SCHED_EV_CANCEL, t->id, t->worker, t->epoch,
@@ -578,6 +774,7 @@ int tt_sched_cancel_ack(struct tt_sched *s, uint32_t worker, uint64_t task_id, u
 	}
 	t->state = TT_SCHED_S_CANCELLED;
 	t->end_ns = now;
+	end_record(s, t, TT_JRNL_CANCELLED, epoch, worker, TT_SCHED_END_ACK);
 	s->workers[worker].outstanding--;
 	s->ctr.cancel_acks[outcome]++;
 	s->ctr.cancelled[TT_SCHED_END_ACK]++;
@@ -585,21 +782,26 @@ int tt_sched_cancel_ack(struct tt_sched *s, uint32_t worker, uint64_t task_id, u
 	return 0;
 }
 
-/* Free a finished task's slot; the next id of the slot has a higher generation. 0 or -errno. */
+/*
+ * Free a finished task's slot once its end record is done; the next id of the
+ * slot has a higher generation. A restored task is the table's to release
+ * (reap()). 0 or -errno.
+ */
 int tt_sched_release(struct tt_sched *s, uint64_t task_id)
 {
 	struct task *t = find(s, task_id);
-	uint32_t i;
 
 	if (t == NULL)
 		return -ENOENT;
 	if (t->state != TT_SCHED_S_COMMITTED && t->state != TT_SCHED_S_CANCELLED)
 		return -EBUSY;
-	i = slot_of(s, t);
-	t->id = 0;
-	t->gen++;
-	t->next = s->free_head;
-	s->free_head = i;
+	if (t->restored)
+		return -EPERM;
+	if (!end_done(s, t)) {
+		s->ctr.release_not_done++;
+		return -EAGAIN;
+	}
+	free_slot(s, t);
 	s->ctr.released++;
 	return 0;
 }
@@ -621,6 +823,7 @@ int tt_sched_task(const struct tt_sched *s, uint64_t task_id, struct tt_sched_ta
 		.first_assign_ns = t->first_assign_ns,
 		.last_assign_ns = t->last_assign_ns,
 		.end_ns = t->end_ns,
+		.restored = t->restored,
 	};
 	return 0;
 }

@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "journal.h"
 #include "task_msg.h"
 #include "tt_time.h"
 
@@ -151,6 +152,60 @@ struct tt_sched_event {
 	uint16_t aux;
 };
 
+/**
+ * Journal hook (issue 7 "Master journal"): take one record for the journal
+ * (engine/journal.h). Called for a task's SUBMIT before the task enters the
+ * table, and for its COMMIT or CANCELLED as it ends, in the order the table
+ * changes. Must not block: it queues the record for a writer elsewhere.
+ * Handler and payload pointers in @p rec stay valid until the task is
+ * released, which waits for the done hook to say its end record is done.
+ *
+ * @param arg     tt_sched_persist.arg.
+ * @param rec     the record (seq unused: the writer numbers records).
+ * @param ticket  out: a number > 0 for the done hook, increasing by one per
+ *                record taken.
+ * @return 0, or a negative errno (no room): a SUBMIT is then refused with
+ *         -EAGAIN; an end is counted in journal_lost.
+ */
+typedef int (*tt_sched_jrnl_append_fn)(void *arg, const struct tt_jrnl_rec *rec, uint64_t *ticket);
+
+/**
+ * Journal hook: whether the record of @p ticket is done, i.e. has reached the
+ * safety the fsync policy promises (drivers/journal_writer.h). Called from
+ * tt_sched_release(), tt_sched_submit() and tt_sched_dispatch().
+ */
+typedef bool (*tt_sched_jrnl_done_fn)(void *arg, uint64_t ticket);
+
+/**
+ * Persistence of a table (issue 7): the journal hooks and what a restarted
+ * master replayed. A zeroed struct (or none) is a table without a journal.
+ *
+ * Restore: the table starts with every PENDING task of @p restore in it,
+ * under its replayed id (the slot its low 32 bits name), handler and payload
+ * (not copied: they point into the journal image, which must outlive the
+ * table), at epoch epoch_base + 1, ahead of anything submitted later, and
+ * flagged `restored`. COMMITTED and CANCELLED tasks are not put in the table
+ * (a late RESULT for one is stale as UNKNOWN_TASK: never committed again);
+ * no record is journaled for any of them (the journal has them already).
+ * Every id the table hands out afterwards is numerically above every
+ * replayed id (their slots' reuse counts start above the largest replayed
+ * one). A restored task that ends is released by the table itself once its
+ * end record is done (the submitter of the new master does not know it).
+ */
+struct tt_sched_persist {
+	tt_sched_jrnl_append_fn append; /* NULL: nothing journaled */
+	tt_sched_jrnl_done_fn done;	/* NULL: every record counts as done */
+	void *arg;
+	const struct tt_jrnl_task *restore; /* tt_jrnl_replay_tasks(); may be NULL */
+	uint32_t n_restore;
+	/**
+	 * Every task epoch the table hands out is above it: new tasks start at
+	 * epoch_base + 1 (tt_jrnl_epoch_base() of the master's generation), so
+	 * none equals an epoch an earlier master generation issued.
+	 */
+	uint32_t epoch_base;
+};
+
 struct tt_sched_config {
 	/** Task table capacity: live plus unreleased finished tasks, 1..2^31. */
 	uint32_t max_tasks;
@@ -173,6 +228,8 @@ struct tt_sched_config {
 	 * commit a paused worker then causes.
 	 */
 	bool epochs_disabled;
+	/** Journal hooks and restore data (read at create; hooks kept); NULL: none. */
+	const struct tt_sched_persist *persist;
 };
 
 /** One message to send: put msg (encode with tt_tmsg_encode) on worker's channel. */
@@ -204,6 +261,7 @@ struct tt_sched_task_info {
 	tt_ns_t first_assign_ns;	/* valid when attempts > 0 */
 	tt_ns_t last_assign_ns;		/* valid when attempts > 0 */
 	tt_ns_t end_ns;			/* COMMITTED or CANCELLED: when */
+	bool restored;			/* put in the table from the journal at create */
 };
 
 struct tt_sched_worker_info {
@@ -230,6 +288,11 @@ struct tt_sched_counters {
 	uint64_t cancel_ack_stale;	/* ACK matching no CANCELLING (task, worker, epoch) */
 	uint64_t released;
 	uint64_t log_dropped;
+	uint64_t restored;	   /* PENDING tasks put in the table from the journal */
+	uint64_t restored_reaped;  /* of those, ended and released by the table */
+	uint64_t journal_refused;  /* submits refused: the journal hook had no room */
+	uint64_t journal_lost;	   /* end records the hook refused (must stay 0) */
+	uint64_t release_not_done; /* releases refused: end record not done yet */
 };
 
 struct tt_sched;
@@ -242,11 +305,13 @@ const char *tt_sched_cancel_route_name(unsigned int route);
 const char *tt_sched_cancel_end_name(unsigned int end);
 
 /**
- * Allocate a table. The only allocation the module makes.
+ * Allocate a table. The only allocation the module makes. With
+ * cfg->persist, restore the replayed PENDING tasks (struct tt_sched_persist).
  *
- * @param cfg  sizes, the log and the test knob (copied).
- * @return the table, or NULL with errno EINVAL (a size out of range) or ENOMEM.
- *         Control context.
+ * @param cfg  sizes, the log, the test knob and the persistence (copied).
+ * @return the table, or NULL with errno EINVAL (a size out of range), ERANGE
+ *         (a restored task's slot is above max_tasks), EEXIST (two restored
+ *         PENDING tasks in one slot), or ENOMEM. Control context.
  */
 struct tt_sched *tt_sched_create(const struct tt_sched_config *cfg);
 
@@ -262,9 +327,12 @@ void tt_sched_destroy(struct tt_sched *s);
  * @param payload_len  bytes; at most TT_TMSG_MAX_LEN - 24 - strlen(handler).
  * @param now          submission time.
  * @param task_id      out: the new task's id (never 0).
+ * With a journal the SUBMIT record goes to the append hook first.
+ *
  * @return 0; -EINVAL (bad handler name, NULL payload with a length);
  *         -EMSGSIZE (the ASSIGN would exceed 64 KiB); -ENOSPC (table full,
- *         counted in submit_full).
+ *         counted in submit_full); -EAGAIN (the journal hook had no room:
+ *         counted in journal_refused; nothing changed).
  */
 int tt_sched_submit(struct tt_sched *s, const char *handler, const uint8_t *payload,
 		    uint32_t payload_len, tt_ns_t now, uint64_t *task_id);
@@ -311,7 +379,8 @@ int tt_sched_channel_state(struct tt_sched *s, uint32_t worker, uint16_t channel
  * take one, or out is full. Each goes to the live worker with an up channel
  * and the fewest outstanding tasks below max_outstanding (ties: lowest id),
  * on that worker's next up channel round-robin. Appends an ASSIGN action and
- * logs ASSIGN per task.
+ * logs ASSIGN per task. First releases the ended restored tasks whose end
+ * record is done (tt_sched_submit() does too).
  *
  * @return actions appended.
  */
@@ -353,9 +422,13 @@ int tt_sched_cancel_ack(struct tt_sched *s, uint32_t worker, uint64_t task_id, u
 
 /**
  * Forget a COMMITTED or CANCELLED task and free its slot. Results for it are
- * then stale as UNKNOWN_TASK; its id is never reused.
+ * then stale as UNKNOWN_TASK; its id is never reused. With a journal, only
+ * once the task's end record is done (the done hook): a commit is reported
+ * to the submitter no earlier than the fsync policy makes it safe.
  *
- * @return 0; -ENOENT (unknown); -EBUSY (not finished).
+ * @return 0; -ENOENT (unknown); -EBUSY (not finished); -EPERM (a restored
+ *         task: the table releases it itself); -EAGAIN (its end record is not
+ *         done yet: retry later; counted in release_not_done).
  */
 int tt_sched_release(struct tt_sched *s, uint64_t task_id);
 

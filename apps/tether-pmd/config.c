@@ -92,6 +92,12 @@ static const char *const fence_names[] = {
 #undef TT_X
 	NULL,
 };
+static const char *const fsync_names[] = {
+#define TT_X(name, val, str) val,
+	TT_JFILE_FSYNC_POLICIES(TT_X)
+#undef TT_X
+	NULL,
+};
 /* clang-format on */
 
 static const char *name_of(const char *const *names, unsigned int n, unsigned int i)
@@ -232,6 +238,17 @@ static const struct key_def tasks_keys[] = {
 	   "bytes"),
 };
 
+_Static_assert(sizeof(enum tt_jfile_fsync) == sizeof(unsigned int),
+	       "[journal] fsync is stored as unsigned int (K_ENUM)");
+
+static const struct key_def journal_keys[] = {
+	KT("path", K_PATH, R_MASTER | R_DEMO, 0, journal.path),
+	KE("fsync", R_MASTER | R_DEMO, 0, journal.fsync, fsync_names),
+	KU("batch_records", R_MASTER | R_DEMO, 0, journal.batch_records, 1, 1000000, NULL),
+	KU("batch_us", R_MASTER | R_DEMO, 0, journal.batch_us, 1, MAX_US_HOUR, "us"),
+	KT("truncate_corrupt", K_BOOL, R_MASTER | R_DEMO, 0, journal.truncate_corrupt),
+};
+
 struct section_def {
 	const char *name;
 	uint8_t roles;		    /* roles that use the section */
@@ -257,6 +274,7 @@ enum {
 	SEC_AUTH,
 	SEC_TASKS,
 	SEC_WORKERS,
+	SEC_JOURNAL,
 	SEC_COUNT
 };
 
@@ -278,6 +296,7 @@ static const struct section_def sections[SEC_COUNT] = {
 			 .roles = R_MASTER | R_DEMO,
 			 .map_format = "<worker id 0..65535> = <IPv4 address>[:<first data-channel "
 				       "port>], e.g. 1 = 10.0.0.11:4800"},
+	[SEC_JOURNAL] = SEC("journal", R_MASTER | R_DEMO, journal_keys),
 };
 
 /* ---- messages ---- */
@@ -1120,6 +1139,37 @@ static int check_roles_rules(struct ctx *c)
 	return 0;
 }
 
+/*
+ * [journal]: the other keys mean something only with a path, the batch keys
+ * only with fsync = batch. The path's line is kept for the messages of the
+ * journal's open (topo.c).
+ */
+static int check_journal(struct ctx *c)
+{
+	static const char *const batch_keys[] = {"batch_records", "batch_us"};
+	struct tt_cfg_journal *j = &c->cfg->journal;
+	unsigned int i;
+
+	j->path_line = line_of(c, "journal", "path", 0);
+	if (j->path[0] == '\0') {
+		for (i = 0; i < sizeof(journal_keys) / sizeof(journal_keys[0]); i++)
+			if (line_of(c, "journal", journal_keys[i].name, 0) > 0 &&
+			    strcmp(journal_keys[i].name, "path") != 0)
+				return bad_key(c, "journal", journal_keys[i].name,
+					       "needs [journal] path (the journal file); without "
+					       "a path there is no journal");
+		return 0;
+	}
+	if (j->fsync == TT_JFILE_FSYNC_BATCH)
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (line_of(c, "journal", batch_keys[i], 0) > 0)
+			return bad_key(c, "journal", batch_keys[i],
+				       "applies to fsync = batch only (fsync is %s)",
+				       fsync_names[j->fsync]);
+	return 0;
+}
+
 /* T1 > T2 + I + d_max + g (engine/hb_policy.h), on the two roles' settings in the file. */
 static int check_policy(struct ctx *c)
 {
@@ -1178,6 +1228,9 @@ void tt_cfg_defaults(struct tt_app_config *cfg)
 	cfg->tasks.max_tasks = 65536;
 	cfg->tasks.max_outstanding = 64;
 	cfg->tasks.max_result_bytes = 4096;
+	cfg->journal.fsync = TT_JFILE_FSYNC_ALWAYS;
+	cfg->journal.batch_records = 64;
+	cfg->journal.batch_us = 10000;
 }
 
 static int load(const char *path, const char *name, struct tt_app_config *cfg, char *err,
@@ -1219,6 +1272,8 @@ static int load(const char *path, const char *name, struct tt_app_config *cfg, c
 		rc = check_roles_rules(&c);
 	if (rc == 0)
 		rc = check_heartbeat(&c);
+	if (rc == 0)
+		rc = check_journal(&c);
 	if (rc == 0)
 		rc = check_policy(&c);
 

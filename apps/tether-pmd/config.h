@@ -40,6 +40,7 @@
 #include <rte_ether.h>
 
 #include "hb_policy.h"
+#include "journal_file.h"
 #include "master.h"
 #include "worker.h"
 
@@ -178,6 +179,19 @@ struct tt_cfg_tasks {
 	uint32_t max_result_bytes; /* worker: largest result payload */
 };
 
+/**
+ * [journal] (master, demo): the master journal (issue 7). No path: no
+ * journal, and a restarted master starts with an empty task table.
+ */
+struct tt_cfg_journal {
+	char path[TT_CFG_STR_MAX]; /* the journal file; "" if none */
+	unsigned int path_line;	   /* its line in the file, for messages about it */
+	enum tt_jfile_fsync fsync; /* always (default), batch, never */
+	uint32_t batch_records;	   /* batch: fsync once this many records wait */
+	uint32_t batch_us;	   /* batch: ... or once the oldest waited this long */
+	bool truncate_corrupt;	   /* operator override: cut damage in the middle */
+};
+
 /** The whole file. Filled by tt_cfg_load*(); read-only afterwards. */
 struct tt_app_config {
 	char source[TT_CFG_STR_MAX]; /* the file name messages use */
@@ -191,6 +205,7 @@ struct tt_app_config {
 	enum tt_worker_fence_action fence_action; /* [fence] action */
 	char key_file[TT_CFG_STR_MAX];		  /* [auth] key_file, as written; "" if none */
 	struct tt_cfg_tasks tasks;
+	struct tt_cfg_journal journal;
 	uint32_t n_workers; /* [workers] (master, demo), in file order */
 	struct tt_master_peer_config workers[TT_CFG_MAX_WORKERS];
 	/** The timing rule's numbers (T1, T2, I, bound) and its one-line "ok: ..." summary. */

@@ -352,6 +352,186 @@ static uint64_t ep_seed(uint64_t salt)
 	return seed ^ salt;
 }
 
+/* ---- master journal ([journal], issue 7) ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * TT_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* Stop the writer (everything written and fsynced), close the file, drop the replay. */
+static void journal_close(struct tt_topo *t)
+{
+	struct tt_jwriter_stats st;
+	int rc;
+
+	if (t->journal != NULL) {
+		tt_jwriter_stats(t->journal, &st);
+		TT_LOG(app, NOTICE,
+		       "journal %s: generation %" PRIu32 " wrote %" PRIu64 " records (%" PRIu64
+		       " fsyncs), queue max depth %" PRIu64 ", refused %" PRIu64 "%s",
+		       t->cfg->journal.path, t->jinfo.gen, st.written,
+		       tt_jfile_counters(tt_jwriter_file(t->journal))->fsyncs, st.max_depth,
+		       st.full, st.failed ? ", FAILED" : "");
+		rc = tt_jwriter_destroy(t->journal);
+		if (rc < 0)
+			TT_LOG(app, ERR, "journal %s: close: %s", t->cfg->journal.path,
+			       strerror(-rc));
+	}
+	t->journal = NULL;
+	tt_jrnl_replay_destroy(t->replay);
+	t->replay = NULL;
+	memset(&t->persist, 0, sizeof(t->persist));
+}
+
+/* Errors of the journal's path or contents that the operator fixes in the file or config. */
+static bool usage_errno(int e)
+{
+	return e == EINVAL || e == ENOENT || e == ENOTDIR || e == EISDIR || e == EACCES ||
+	       e == EROFS || e == ENAMETOOLONG;
+}
+
+/*
+ * Open the journal, replay it, append this generation's MASTER_START and
+ * hand the scheduler its hooks and the replayed tasks (t->persist). The
+ * messages name the config file and the line of [journal] path.
+ */
+static int journal_open(struct tt_topo *t, uint32_t max_tasks, char *err, size_t err_len)
+{
+	const struct tt_cfg_journal *jc = &t->cfg->journal;
+	struct tt_jfile_config fc = {
+		.path = jc->path,
+		.fsync = jc->fsync,
+		.batch_records = jc->batch_records,
+		.batch_ns = tt_us_to_ns(jc->batch_us),
+		.truncate_corrupt = jc->truncate_corrupt,
+	};
+	struct tt_jwriter_config wc = {.capacity = 2 * max_tasks};
+	const struct tt_jfile_open_info *oi;
+	char jerr[TT_JFILE_ERR_MAX];
+	struct tt_jrnl_rec start;
+	struct tt_jrnl_dec d;
+	struct tt_jfile *jf;
+	const uint8_t *img;
+	uint64_t t0 = mono_ns();
+	size_t len;
+	uint32_t n, cap;
+	int rc;
+
+	/* ALWAYS is a group commit: the writer fsyncs once per pass (journal_writer.h). */
+	if (jc->fsync == TT_JFILE_FSYNC_ALWAYS) {
+		fc.fsync = TT_JFILE_FSYNC_BATCH;
+		fc.batch_records = UINT32_MAX;
+		fc.batch_ns = 3600ull * TT_NS_PER_S;
+		wc.group_sync = true;
+	}
+	wc.done_on_write = jc->fsync == TT_JFILE_FSYNC_NEVER;
+	if (max_tasks > TT_JWRITER_MAX_CAPACITY / 2)
+		return fail(err, err_len, -EINVAL,
+			    "%s: [tasks] max_tasks = %" PRIu32 " with a [journal]: at most %u (the "
+			    "journal queue holds 2 records per task)",
+			    t->cfg->source, max_tasks, TT_JWRITER_MAX_CAPACITY / 2);
+	jf = tt_jfile_open(&fc, jerr, sizeof(jerr));
+	if (jf == NULL) {
+		int e = errno;
+
+		return fail(err, err_len, usage_errno(e) ? -EINVAL : -e,
+			    "%s:%u: [journal] path = %s: %s%s", t->cfg->source, jc->path_line,
+			    jc->path, jerr,
+			    e == EBADMSG ? " (damage before intact records: restore the file, or "
+					   "set truncate_corrupt = yes to cut it and lose what "
+					   "follows)"
+					 : "");
+	}
+	oi = tt_jfile_open_info(jf);
+	img = tt_jfile_image(jf, &len);
+	t->jinfo.open_ns = mono_ns() - t0;
+	t0 = mono_ns();
+	/* Every task has a record: the record count bounds the tasks (freed after create). */
+	cap = oi->records < (1u << 30) ? (uint32_t)oi->records : 1u << 30;
+	t->replay = tt_jrnl_replay_create(cap > 0 ? cap : 1);
+	if (t->replay == NULL) {
+		tt_jfile_close(jf, NULL, 0);
+		return fail(err, err_len, -ENOMEM, "journal %s: out of memory for the replay",
+			    jc->path);
+	}
+	if (tt_jrnl_replay_buf(t->replay, img, len, &d) < 0 ||
+	    tt_jrnl_replay_next_gen(t->replay, &t->jinfo.gen) < 0) {
+		tt_jfile_close(jf, NULL, 0);
+		return fail(err, err_len, -EINVAL,
+			    "%s:%u: [journal] path = %s: cannot replay it (%s, or every one of "
+			    "the %u generations used)",
+			    t->cfg->source, jc->path_line, jc->path, tt_jrnl_stop_rule(d.stop),
+			    TT_JRNL_GEN_MAX);
+	}
+	t->jinfo.replay_ns = mono_ns() - t0;
+	t->persist.restore = tt_jrnl_replay_tasks(t->replay, &n);
+	t->persist.n_restore = n;
+	t->persist.epoch_base = tt_jrnl_epoch_base(t->jinfo.gen);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot = (uint32_t)t->persist.restore[i].task_id;
+
+		if (t->persist.restore[i].state == TT_JRNL_T_PENDING && slot > max_tasks) {
+			tt_jfile_close(jf, NULL, 0);
+			return fail(err, err_len, -EINVAL,
+				    "%s: [tasks] max_tasks = %" PRIu32 ": journal %s holds pending "
+				    "task %" PRIu64 " in slot %" PRIu32
+				    ": max_tasks must be at least that",
+				    t->cfg->source, max_tasks, jc->path,
+				    t->persist.restore[i].task_id, slot);
+		}
+	}
+	start = (struct tt_jrnl_rec){
+		.type = TT_JRNL_MASTER_START,
+		.gen = t->jinfo.gen,
+		.epoch_base = t->persist.epoch_base,
+	};
+	rc = tt_jfile_append(jf, &start, 0, NULL);
+	if (rc == 0 && jc->fsync != TT_JFILE_FSYNC_NEVER)
+		rc = tt_jfile_sync(jf);
+	if (rc < 0) {
+		snprintf(jerr, sizeof(jerr), "%s", tt_jfile_error(jf));
+		tt_jfile_close(jf, NULL, 0);
+		return fail(err, err_len, rc, "journal %s: MASTER_START: %s", jc->path, jerr);
+	}
+	wc.jf = jf;
+	t->journal = tt_jwriter_create(&wc);
+	if (t->journal == NULL) {
+		tt_jfile_close(jf, NULL, 0);
+		return fail(err, err_len, -ENOMEM, "journal %s: out of memory for its queue",
+			    jc->path);
+	}
+	tt_jwriter_hooks(t->journal, &t->persist);
+	t->jinfo.records = oi->records;
+	t->jinfo.tasks = n;
+	t->jinfo.committed = tt_jrnl_replay_count(t->replay, TT_JRNL_T_COMMITTED);
+	t->jinfo.cancelled = tt_jrnl_replay_count(t->replay, TT_JRNL_T_CANCELLED);
+	t->jinfo.pending = tt_jrnl_replay_count(t->replay, TT_JRNL_T_PENDING);
+	t->jinfo.cut_bytes = oi->cut_bytes;
+	t->jinfo.file_bytes = oi->file_len;
+	TT_LOG(app, NOTICE,
+	       "journal %s: %s in %.3f ms (read, cut, fsync); replayed %" PRIu64
+	       " records (%" PRIu64 " bytes) in %.3f ms: %" PRIu32 " tasks, %" PRIu32
+	       " committed, %" PRIu32 " cancelled, %" PRIu32 " to reschedule; torn tail: %" PRIu64
+	       " bytes ignored%s%s; generation %" PRIu32 ", task epochs from %" PRIu32 ", fsync %s",
+	       jc->path, oi->created ? "created" : "opened", (double)t->jinfo.open_ns / 1e6,
+	       oi->records, oi->valid_len, (double)t->jinfo.replay_ns / 1e6, n, t->jinfo.committed,
+	       t->jinfo.cancelled, t->jinfo.pending, oi->cut_bytes,
+	       oi->cut_bytes > 0 ? " and cut: " : "",
+	       oi->cut_bytes > 0 ? tt_jrnl_stop_rule(oi->stop) : "", t->jinfo.gen,
+	       t->persist.epoch_base + 1, tt_jfile_fsync_name(jc->fsync));
+	/* A crash (or power loss) inside a write: worth a warning of its own. */
+	if (oi->cut_bytes > 0)
+		TT_LOG(app, WARNING,
+		       "journal %s: torn tail: %" PRIu64 " bytes after the last whole record (%s) "
+		       "ignored and cut off",
+		       jc->path, oi->cut_bytes, tt_jrnl_stop_rule(oi->stop));
+	return 0;
+}
+
 static int master_ep(struct tt_topo *t, uint32_t ep, char *err, size_t err_len)
 {
 	struct tt_rt_ep_config *e = &t->epcfg[ep];
@@ -362,6 +542,13 @@ static int master_ep(struct tt_topo *t, uint32_t ep, char *err, size_t err_len)
 			    t->cfg->source, tt_cfg_role_name(t->cfg->role));
 	e->master.sched_log = t->sched_log;
 	e->master.sched_log_cap = TT_TOPO_SCHED_LOG_CAP;
+	if (t->cfg->journal.path[0] != '\0') {
+		int ret = journal_open(t, e->master.max_tasks, err, err_len);
+
+		if (ret < 0)
+			return ret;
+		e->master.sched_persist = &t->persist;
+	}
 	e->master.seed = ep_seed(0x6d617374ull);
 	if (t->auth)
 		e->master.auth = (struct tt_master_auth_config){
@@ -445,6 +632,14 @@ static int build_rt(struct tt_topo *t, char *err, size_t err_len)
 	char msg[512];
 
 	t->rt = tt_rt_create(&t->rtcfg, msg, sizeof(msg));
+	/*
+	 * The master's scheduler copied what it needed of the replay (its
+	 * payloads point into the journal's image, kept): free the task array.
+	 */
+	tt_jrnl_replay_destroy(t->replay);
+	t->replay = NULL;
+	t->persist.restore = NULL;
+	t->persist.n_restore = 0;
 	if (t->rt == NULL) {
 		int e = errno;
 
@@ -521,8 +716,13 @@ void tt_topo_destroy(struct tt_topo *t)
 {
 	uint16_t i;
 
+	/* Queued records point into the master's table: written before it goes. */
+	if (t->journal != NULL)
+		tt_jwriter_flush(t->journal);
 	tt_rt_destroy(t->rt);
 	t->rt = NULL;
+	/* After the master: its restored tasks point into the journal's image. */
+	journal_close(t);
 	/* Every port of a link stops before any is closed: RX queues hold the peer's mbufs. */
 	for (i = 0; i < t->n_ports; i++)
 		if (t->ports[i].started)
@@ -561,8 +761,19 @@ static int rebuild(struct tt_topo *t, char *err, size_t err_len)
 							   ? fresh_epoch(tt_worker_epoch(v.worker))
 							   : tt_worker_epoch(v.worker) + 1;
 	}
+	if (t->journal != NULL)
+		tt_jwriter_flush(t->journal);
 	tt_rt_destroy(t->rt);
 	t->rt = NULL;
+	/* A fresh master is a master restart: the journal is replayed again, one generation on. */
+	if (t->journal != NULL) {
+		int ret;
+
+		journal_close(t);
+		ret = journal_open(t, t->epcfg[t->master_ep].master.max_tasks, err, err_len);
+		if (ret < 0)
+			return ret;
+	}
 	return build_rt(t, err, err_len);
 }
 
@@ -576,6 +787,12 @@ int tt_topo_start(struct tt_topo *t, char *err, size_t err_len)
 		ret = rebuild(t, err, err_len);
 		if (ret < 0)
 			return ret;
+	}
+	if (t->journal != NULL) {
+		ret = tt_jwriter_start(t->journal);
+		if (ret < 0 && ret != -EALREADY)
+			return fail(err, err_len, ret, "journal %s: writer thread: %s",
+				    t->cfg->journal.path, strerror(-ret));
 	}
 	ret = tt_rt_start(t->rt);
 	if (ret < 0)
@@ -595,6 +812,20 @@ int tt_topo_stop(struct tt_topo *t)
 	ret = tt_rt_stop(t->rt);
 	if (ret == 0)
 		TT_LOG(app, NOTICE, "data plane stopped on lcore %u", tt_rt_lcore(t->rt));
+	/*
+	 * Write and fsync what the master queued, before the control module
+	 * frees the payloads the queued SUBMITs point to. The writer thread
+	 * goes on (a command run while stopped may still journal) until the
+	 * master is replaced or the process ends.
+	 */
+	if (t->journal != NULL) {
+		int jret = tt_jwriter_flush(t->journal);
+
+		if (jret < 0)
+			TT_LOG(app, ERR, "journal %s: flush at stop: %s%s%s", t->cfg->journal.path,
+			       strerror(-jret), jret == -EIO ? ": " : "",
+			       jret == -EIO ? tt_jfile_error(tt_jwriter_file(t->journal)) : "");
+	}
 	return ret;
 }
 

@@ -20,7 +20,21 @@
  * A runtime runs once (tt_rt_start() after tt_rt_stop() is refused), so a
  * `stop` then `start` builds a fresh runtime on the same ports
  * (tt_topo_restart()): the endpoints start over (a worker under a newer
- * epoch; a master with an empty task table).
+ * epoch; a master with an empty task table, or, with a [journal], with the
+ * tasks the journal replays).
+ *
+ * Master journal ([journal] path, issue 7): before the master is created
+ * the journal file is opened (a torn tail cut), replayed, and a
+ * MASTER_START of the next generation appended; the master's scheduler is
+ * restored from the replay (pending tasks rescheduled under the new
+ * generation's epochs) and journals through a writer thread
+ * (drivers/journal_writer.h), started with the data plane and kept until
+ * the master is replaced or the process ends; a `stop` waits until what
+ * the master queued is written and fsynced. What was
+ * replayed is logged once (tether.app, NOTICE): records, tasks, committed,
+ * cancelled, to reschedule, torn tail bytes cut, and the replay time. A
+ * `stop` then `start` is a master restart: the writer is stopped (every
+ * record written and fsynced), the file closed and opened again.
  *
  * Execution context: main lcore, EAL initialised, not QSBR-registered.
  */
@@ -33,6 +47,8 @@
 #include "auth.h"
 #include "config.h"
 #include "crypto_openssl.h"
+#include "journal.h"
+#include "journal_writer.h"
 #include "port.h"
 #include "runtime.h"
 #include "scheduler.h"
@@ -69,6 +85,23 @@ struct tt_topo {
 	bool auth;
 	struct tt_auth_keyring keys;
 	struct tt_crypto_openssl *crypto;
+	/* [journal]: the writer (owns the open file), the replay (until the master is
+	 * created), the scheduler's hooks and restore data. */
+	struct tt_jwriter *journal;
+	struct tt_jrnl_replay *replay;
+	struct tt_sched_persist persist;
+	struct tt_topo_journal_info {
+		uint32_t gen;	  /* this master's generation */
+		uint64_t records; /* valid records replayed */
+		uint32_t tasks;	  /* tasks in them */
+		uint32_t committed;
+		uint32_t cancelled;
+		uint32_t pending;    /* restored: rescheduled once workers join */
+		uint64_t cut_bytes;  /* torn tail ignored and cut off */
+		uint64_t file_bytes; /* the file's size at open */
+		uint64_t open_ns;    /* open: read, cut a torn tail, fsync (CLOCK_MONOTONIC) */
+		uint64_t replay_ns;  /* decode + replay of what open read */
+	} jinfo;
 	/* Everything tt_rt_create() copies, kept for restarts. */
 	struct tt_rt_config rtcfg;
 	struct tt_rt_ep_config epcfg[TT_RT_MAX_EPS];

@@ -50,4 +50,42 @@ with tempfile.TemporaryDirectory() as tmp:
         tap.ok(rc == 2, '%s: exit 2' % name, out + err)
         tap.has(err, re.escape(path) + r':\d+: ' + pattern,
                 '%s: message names file:line and the rule' % name)
+
+    # [journal] (master): the fsync policy, keys that need a path or fsync = batch.
+    # master.ini ends with its (commented) [journal] section: keys go after it.
+    master = open(os.path.join(root, 'config', 'master.ini')).read()
+    assert master.rstrip().splitlines()[-1].startswith(';')
+    assert '\n[journal]\n' in master
+    journal = master + 'path = /tmp/tt-badconfig.jrnl\n'
+    MASTER_CASES = [
+        ('journal fsync', journal + 'fsync = sometimes\n',
+         r'\[journal\] fsync = sometimes: must be one of: always, batch, never'),
+        ('journal without path', master + 'fsync = never\n',
+         r'\[journal\] fsync = never: needs \[journal\] path'),
+        ('journal batch key', journal + 'fsync = always\nbatch_us = 500\n',
+         r'\[journal\] batch_us = 500: applies to fsync = batch only \(fsync is always\)'),
+        ('journal batch range', journal + 'fsync = batch\nbatch_records = 0\n',
+         r'\[journal\] batch_records = 0: must be an integer 1\.\.1000000'),
+    ]
+    for name, text, pattern in MASTER_CASES:
+        path = os.path.join(tmp, name.replace(' ', '_') + '.ini')
+        with open(path, 'w') as f:
+            f.write(text)
+        rc, out, err = run(exe, ['--', '--role', 'master', '--config', path, '--check'])
+        tap.ok(rc == 2, '%s: exit 2' % name, out + err)
+        tap.has(err, re.escape(path) + r':\d+: ' + pattern,
+                '%s: message names file:line and the rule' % name)
+    # A worker keeps no journal.
+    path = os.path.join(tmp, 'worker_journal.ini')
+    with open(path, 'w') as f:
+        f.write(worker + '\n[journal]\npath = /tmp/x.jrnl\n')
+    rc, out, err = run(exe, ['--', '--role', 'worker', '--config', path, '--check'])
+    tap.ok(rc == 2, 'journal in a worker: exit 2', out + err)
+    tap.has(err, re.escape(path) + r':\d+: .*journal', 'journal in a worker: names the section')
+
+    # A directory opens like a file and fails on the first read: say so.
+    rc, out, err = run(exe, ['--', '--role', 'worker', '--config', tmp, '--check'])
+    tap.ok(rc == 2, 'directory: exit 2', out + err)
+    tap.has(err, re.escape(tmp) + r': cannot read: Is a directory',
+            'directory: message names the path and the reason')
 tap.done()

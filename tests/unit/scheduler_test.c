@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The master's task table: every transition, placement, stale results of each
- * kind, reschedule, cancel paths, the epochs_disabled knob, a full table and
- * the event log. All on virtual time.
+ * kind, reschedule, cancel paths, the epochs_disabled knob, a full table,
+ * the event log, and the journal hooks and restore of issue 7. All on
+ * virtual time.
  */
 
 #include <stdarg.h>
@@ -782,6 +783,339 @@ static void test_log_sequence(void **state)
 	assert_int_equal(ctr()->log_dropped, 0);
 }
 
+/* ---- journal hooks and restore (issue 7) ---- */
+
+#define JCAP 32
+
+/* A journal hook that keeps the records (pointers and all) and is done up to `done`. */
+struct fake_journal {
+	struct tt_jrnl_rec rec[JCAP];
+	uint32_t n;
+	uint64_t done; /* tickets <= done are done */
+	bool refuse;   /* append says no room */
+	uint32_t calls;
+};
+
+static struct fake_journal fj;
+
+static int fj_append(void *arg, const struct tt_jrnl_rec *rec, uint64_t *ticket)
+{
+	struct fake_journal *j = arg;
+
+	j->calls++;
+	if (j->refuse || j->n == JCAP)
+		return -ENOBUFS;
+	j->rec[j->n++] = *rec;
+	*ticket = j->n;
+	return 0;
+}
+
+static bool fj_done(void *arg, uint64_t ticket)
+{
+	return ticket <= ((struct fake_journal *)arg)->done;
+}
+
+static struct tt_sched_persist persist;
+
+static void make_journaled(uint32_t tasks, uint32_t workers, const struct tt_jrnl_task *restore,
+			   uint32_t n_restore, uint32_t epoch_base)
+{
+	memset(&fj, 0, sizeof(fj));
+	persist = (struct tt_sched_persist){
+		.append = fj_append,
+		.done = fj_done,
+		.arg = &fj,
+		.restore = restore,
+		.n_restore = n_restore,
+		.epoch_base = epoch_base,
+	};
+	memset(&fx, 0, sizeof(fx));
+	fx.cfg = (struct tt_sched_config){
+		.max_tasks = tasks,
+		.max_workers = workers,
+		.max_outstanding = 8,
+		.log = fx.log,
+		.log_cap = LOG_CAP,
+		.persist = &persist,
+	};
+	fx.s = tt_sched_create(&fx.cfg);
+	assert_non_null(fx.s);
+}
+
+static void expect_rec(uint32_t i, enum tt_jrnl_type type, uint64_t task, uint32_t epoch,
+		       uint32_t worker, uint8_t status)
+{
+	const struct tt_jrnl_rec *r = &fj.rec[i];
+
+	assert_true(i < fj.n);
+	assert_string_equal(tt_jrnl_type_name(r->type), tt_jrnl_type_name(type));
+	assert_true(r->task_id == task);
+	assert_int_equal(r->epoch, epoch);
+	assert_int_equal(r->worker, worker);
+	assert_int_equal(r->status, status);
+}
+
+static void assign_one(uint32_t w, tt_ns_t now)
+{
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_dispatch(fx.s, now, &fx.out), 1);
+	assert_int_equal(fx.out.act[0].worker, w);
+}
+
+/* Every final transition is journaled, in order; a release waits for its end record. */
+static void test_journal_records_and_release_waits(void **state)
+{
+	(void)state;
+	make_journaled(8, 2, NULL, 0, 0x30000);
+	uint64_t a = submit(NOW(1));
+	uint64_t b = submit(NOW(2));
+	uint64_t c = submit(NOW(3));
+
+	assert_int_equal(fj.n, 3);
+	expect_rec(0, TT_JRNL_SUBMIT, a, 0, 0, 0);
+	assert_int_equal(fj.rec[0].handler_len, 4);
+	assert_memory_equal(fj.rec[0].handler, "echo", 4);
+	assert_ptr_equal(fj.rec[0].payload, payload);
+	assert_int_equal(fj.rec[0].payload_len, sizeof(payload));
+	/* New tasks start above the epoch base. */
+	assert_int_equal(info(a).epoch, 0x30001);
+
+	/* Pending b cancelled: CANCELLED, never assigned. */
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_cancel(fx.s, b, NOW(4), &fx.out), 0);
+	expect_rec(3, TT_JRNL_CANCELLED, b, 0x30001, TT_JRNL_NO_WORKER, TT_SCHED_END_WAS_PENDING);
+
+	worker_up(0, 7, 1, NOW(5));
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_dispatch(fx.s, NOW(6), &fx.out), 2);
+	assert_int_equal(fj.n, 4); /* ASSIGN is not journaled */
+	assert_int_equal(tt_sched_result(fx.s, 0, a, 0x30001, TT_TMSG_ST_OK, NOW(7)),
+			 TT_SCHED_COMMIT);
+	expect_rec(4, TT_JRNL_COMMIT, a, 0x30001, 0, TT_TMSG_ST_OK);
+	/* A stale RESULT writes nothing. */
+	assert_int_equal(tt_sched_result(fx.s, 0, a, 0x30001, TT_TMSG_ST_OK, NOW(8)),
+			 TT_SCHED_STALE_ALREADY_COMMITTED);
+	assert_int_equal(fj.n, 5);
+
+	/* Not done yet: the commit is not released (reported) before its record is. */
+	fj.done = 4;
+	assert_int_equal(tt_sched_release(fx.s, a), -EAGAIN);
+	assert_int_equal(ctr()->release_not_done, 1);
+	assert_int_equal(info(a).state, TT_SCHED_S_COMMITTED);
+	assert_int_equal(tt_sched_release(fx.s, b), 0); /* ticket 4 is done */
+	fj.done = 5;
+	assert_int_equal(tt_sched_release(fx.s, a), 0);
+	assert_int_equal(ctr()->released, 2);
+
+	/* c: cancelling, then its owner dies: CANCELLED by the fence. */
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_cancel(fx.s, c, NOW(9), &fx.out), 0);
+	assert_int_equal(fj.n, 5);
+	assert_int_equal(tt_sched_worker_dead(fx.s, 0, NOW(10)), 1);
+	expect_rec(5, TT_JRNL_CANCELLED, c, 0x30001, 0, TT_SCHED_END_WORKER_DEAD);
+	assert_int_equal(ctr()->journal_lost, 0);
+	assert_int_equal(ctr()->journal_refused, 0);
+}
+
+/* A cancel acknowledged by the owner, and a reschedule (not journaled) before a commit. */
+static void test_journal_cancel_ack_and_reschedule(void **state)
+{
+	(void)state;
+	make_journaled(4, 2, NULL, 0, 0x10000);
+	uint64_t a = submit(NOW(1));
+	uint64_t b = submit(NOW(2));
+
+	worker_up(0, 1, 1, NOW(3));
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_dispatch(fx.s, NOW(4), &fx.out), 2);
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_cancel(fx.s, a, NOW(5), &fx.out), 0);
+	assert_int_equal(tt_sched_cancel_ack(fx.s, 0, a, 0x10001, 0, NOW(6)), 0);
+	expect_rec(2, TT_JRNL_CANCELLED, a, 0x10001, 0, TT_SCHED_END_ACK);
+	/* b taken back and placed on worker 1 under the next epoch: one COMMIT, that epoch. */
+	assert_int_equal(tt_sched_worker_dead(fx.s, 0, NOW(7)), 1);
+	assert_int_equal(fj.n, 3);
+	worker_up(1, 1, 1, NOW(8));
+	assign_one(1, NOW(9));
+	assert_int_equal(tt_sched_result(fx.s, 1, b, 0x10002, TT_TMSG_ST_OK, NOW(10)),
+			 TT_SCHED_COMMIT);
+	expect_rec(3, TT_JRNL_COMMIT, b, 0x10002, 1, TT_TMSG_ST_OK);
+	assert_int_equal(fj.n, 4);
+}
+
+/* A journal without room refuses the submit and nothing changes; the id is not used. */
+static void test_journal_full_refuses_submit(void **state)
+{
+	(void)state;
+	uint64_t id = 0;
+
+	make_journaled(4, 1, NULL, 0, 0);
+	fj.refuse = true;
+	assert_int_equal(tt_sched_submit(fx.s, "echo", payload, sizeof(payload), NOW(1), &id),
+			 -EAGAIN);
+	assert_int_equal(ctr()->journal_refused, 1);
+	assert_int_equal(ctr()->submitted, 0);
+	assert_int_equal(tt_sched_pending(fx.s), 0);
+	assert_int_equal(tt_sched_log_len(fx.s), 0);
+	fj.refuse = false;
+	assert_true(submit(NOW(2)) == 1);
+	assert_int_equal(info(1).epoch, 1);
+
+	/* An end the journal refuses is counted (never silent) and does not hold the slot. */
+	worker_up(0, 1, 1, NOW(3));
+	assign_one(0, NOW(4));
+	fj.refuse = true;
+	assert_int_equal(tt_sched_result(fx.s, 0, 1, 1, TT_TMSG_ST_OK, NOW(5)), TT_SCHED_COMMIT);
+	assert_int_equal(ctr()->journal_lost, 1);
+	assert_int_equal(tt_sched_release(fx.s, 1), 0);
+
+	/* The record's handler is the table's copy: the caller's string may go at once. */
+	char h[] = "crc32";
+	uint64_t d;
+
+	fj.refuse = false;
+	assert_int_equal(tt_sched_submit(fx.s, h, NULL, 0, NOW(6), &d), 0);
+	memset(h, 'x', sizeof(h) - 1);
+	assert_int_equal(fj.rec[fj.n - 1].type, TT_JRNL_SUBMIT);
+	assert_int_equal(fj.rec[fj.n - 1].handler_len, 5);
+	assert_memory_equal(fj.rec[fj.n - 1].handler, "crc32", 5);
+}
+
+/* Replayed tasks: ids, states, order, epochs, the id floor, the reaping. */
+static const uint8_t rp1[] = {9, 9};
+static const uint8_t rp2[] = {7};
+
+static void test_restore(void **state)
+{
+	(void)state;
+	const struct tt_jrnl_task rt[] = {
+		/* committed in an earlier generation: not in the table, its id still counts */
+		{.task_id = 5ull << 32 | 1,
+		 .state = TT_JRNL_T_COMMITTED,
+		 .handler = "echo",
+		 .handler_len = 4,
+		 .epoch = 0x10001,
+		 .worker = 0},
+		{.task_id = 3,
+		 .state = TT_JRNL_T_PENDING,
+		 .handler = "crc32",
+		 .handler_len = 5,
+		 .payload = rp1,
+		 .payload_len = sizeof(rp1)},
+		{.task_id = 2ull << 32 | 2,
+		 .state = TT_JRNL_T_PENDING,
+		 .handler = "spin",
+		 .handler_len = 4,
+		 .payload = rp2,
+		 .payload_len = sizeof(rp2)},
+		{.task_id = 4,
+		 .state = TT_JRNL_T_CANCELLED,
+		 .handler = "echo",
+		 .handler_len = 4,
+		 .epoch = 1,
+		 .worker = TT_JRNL_NO_WORKER},
+	};
+	struct tt_sched_task_info ti;
+	uint64_t id2 = 2ull << 32 | 2;
+
+	make_journaled(4, 1, rt, 4, 0x20000);
+	assert_int_equal(ctr()->restored, 2);
+	assert_int_equal(tt_sched_pending(fx.s), 2);
+	assert_int_equal(fj.n, 0); /* nothing journaled again */
+	ti = info(3);
+	assert_int_equal(ti.state, TT_SCHED_S_PENDING);
+	assert_int_equal(ti.epoch, 0x20001);
+	assert_true(ti.restored);
+	assert_int_equal(info(id2).epoch, 0x20001);
+	/* Committed and cancelled replayed tasks are not in the table: a late RESULT is stale. */
+	assert_int_equal(tt_sched_task(fx.s, 5ull << 32 | 1, &ti), -ENOENT);
+	assert_int_equal(tt_sched_result(fx.s, 0, 5ull << 32 | 1, 0x10001, 0, NOW(1)),
+			 TT_SCHED_STALE_UNKNOWN_TASK);
+
+	/* New ids are above every replayed one: slots 1 and 4 free, reuse count 6. */
+	uint64_t n1 = submit(NOW(2));
+	uint64_t n2 = submit(NOW(3));
+
+	assert_true(n1 == (6ull << 32 | 1));
+	assert_true(n2 == (6ull << 32 | 4));
+	assert_false(info(n1).restored);
+	assert_int_equal(info(n1).epoch, 0x20001);
+	uint64_t dummy;
+	assert_int_equal(tt_sched_submit(fx.s, "echo", NULL, 0, NOW(4), &dummy), -ENOSPC);
+
+	/* Restored tasks are placed first, in replay order, with their handler and payload. */
+	worker_up(0, 3, 1, NOW(5));
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_dispatch(fx.s, NOW(6), &fx.out), 4);
+	assert_true(fx.out.act[0].msg.task_id == 3);
+	assert_int_equal(fx.out.act[0].msg.handler_len, 5);
+	assert_memory_equal(fx.out.act[0].msg.handler, "crc32", 5);
+	assert_ptr_equal(fx.out.act[0].msg.payload, rp1);
+	assert_true(fx.out.act[1].msg.task_id == id2);
+	assert_int_equal(fx.out.act[1].msg.epoch, 0x20001);
+	assert_true(fx.out.act[2].msg.task_id == n1);
+
+	/* A restored task's commit is journaled; the table releases it once done. */
+	assert_int_equal(tt_sched_result(fx.s, 0, 3, 0x20001, TT_TMSG_ST_OK, NOW(7)),
+			 TT_SCHED_COMMIT);
+	expect_rec(2, TT_JRNL_COMMIT, 3, 0x20001, 0, TT_TMSG_ST_OK);
+	assert_int_equal(tt_sched_release(fx.s, 3), -EPERM);
+	fx.out.n = 0;
+	tt_sched_dispatch(fx.s, NOW(8), &fx.out);
+	assert_int_equal(info(3).state, TT_SCHED_S_COMMITTED); /* not done: kept */
+	assert_int_equal(ctr()->restored_reaped, 0);
+	fj.done = 3;
+	tt_sched_dispatch(fx.s, NOW(9), &fx.out);
+	assert_int_equal(ctr()->restored_reaped, 1);
+	assert_int_equal(tt_sched_task(fx.s, 3, &ti), -ENOENT);
+	/* Its slot's next id is above the replayed ones too. */
+	uint64_t n3 = submit(NOW(10));
+	assert_true(n3 == (6ull << 32 | 3));
+	assert_int_equal(tt_sched_result(fx.s, 0, 3, 0x20001, TT_TMSG_ST_OK, NOW(11)),
+			 TT_SCHED_STALE_UNKNOWN_TASK);
+}
+
+/* Replayed tasks that cannot have their slot: refused at create, with the reason. */
+static void test_restore_refused(void **state)
+{
+	(void)state;
+	const struct tt_jrnl_task big[] = {
+		{.task_id = 9, .state = TT_JRNL_T_PENDING, .handler = "echo", .handler_len = 4},
+	};
+	const struct tt_jrnl_task twice[] = {
+		{.task_id = 2, .state = TT_JRNL_T_PENDING, .handler = "echo", .handler_len = 4},
+		{.task_id = 1ull << 32 | 2,
+		 .state = TT_JRNL_T_PENDING,
+		 .handler = "echo",
+		 .handler_len = 4},
+	};
+	/* A committed task beyond max_tasks is fine: it does not enter the table. */
+	const struct tt_jrnl_task big_done[] = {
+		{.task_id = 9,
+		 .state = TT_JRNL_T_COMMITTED,
+		 .handler = "echo",
+		 .handler_len = 4,
+		 .epoch = 1},
+	};
+	struct tt_sched_persist p = {.restore = big, .n_restore = 1};
+	struct tt_sched_config c = {
+		.max_tasks = 8, .max_workers = 1, .max_outstanding = 1, .persist = &p};
+	struct tt_sched *s;
+
+	errno = 0;
+	assert_null(tt_sched_create(&c));
+	assert_int_equal(errno, ERANGE);
+	p.restore = twice;
+	p.n_restore = 2;
+	assert_null(tt_sched_create(&c));
+	assert_int_equal(errno, EEXIST);
+	p.restore = big_done;
+	p.n_restore = 1;
+	s = tt_sched_create(&c);
+	assert_non_null(s);
+	tt_sched_destroy(s);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -820,6 +1154,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_table_full_and_release, teardown),
 		cmocka_unit_test(test_log_full),
 		cmocka_unit_test_teardown(test_log_sequence, teardown),
+		cmocka_unit_test_teardown(test_journal_records_and_release_waits, teardown),
+		cmocka_unit_test_teardown(test_journal_cancel_ack_and_reschedule, teardown),
+		cmocka_unit_test_teardown(test_journal_full_refuses_submit, teardown),
+		cmocka_unit_test_teardown(test_restore, teardown),
+		cmocka_unit_test(test_restore_refused),
 		cmocka_unit_test(test_names),
 	};
 
