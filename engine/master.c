@@ -492,10 +492,12 @@ static void dc_quiet(struct peer *p, tt_ns_t now)
 }
 
 /*
- * An incarnation that never went live was silenced while its session was not
- * Up: no WORKER_DEAD will come. It held no task, so after T1 (by then the
- * worker, cut off from our heartbeat, has fenced) its channels are reset and
- * the session reconnected; the worker re-joins under a newer epoch.
+ * The session was silenced while not Up: it never leaves Up, so no
+ * WORKER_DEAD will come. That happens to an incarnation that joined over its
+ * channels while our session was being renewed, live or not. After T1 from
+ * the silence the worker, cut off from our heartbeat, has fenced (the timer
+ * rule), so the DC plane may take its tasks back if it went live, or just
+ * reset its channels; the session is reconnected for the next re-join.
  */
 static void quiet_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 {
@@ -503,7 +505,7 @@ static void quiet_timer_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 
 	(void)t;
 	p->m->cnt.timers_fired++;
-	if (p->live || p->dead_pending || p->state != TT_CTAB_WS_JOINING)
+	if (p->dead_pending)
 		return;
 	hb_end_incarnation(p, TT_EP_XEV_QUIET, now);
 	reconnect_hb(p, now);
@@ -553,7 +555,7 @@ static void silence(struct peer *p, unsigned int chan, enum tt_fence_route route
 	ptl(p, now, TT_FENCE_EV_HB_SILENCED, chan, route,
 	    tt_time_after(now, down_ns) ? (uint64_t)tt_time_diff(now, down_ns) : 0u);
 	post_dc(p, TT_EP_XEV_SILENCED, now);
-	if (!p->live && !p->hb_up && !p->dead_pending)
+	if (!p->hb_up && !p->dead_pending)
 		tt_tw_arm(p->m->ep.tw, &p->quiet_tm, now + p->m->pol.t1_ns);
 	hb_apply(p, &act, now);
 }
@@ -582,8 +584,16 @@ static void dc_on_xev(struct peer *p, const struct tt_evq_event *ev, tt_ns_t now
 		p->resets_done++;
 		break;
 	case TT_EP_XEV_QUIET:
-		/* Re-checked here: the incarnation may have gone live meanwhile. */
-		if (!p->live && p->state == TT_CTAB_WS_JOINING && ev->epoch == p->epoch)
+		/*
+		 * T1 after a silence that no WORKER_DEAD follows (quiet_timer_fn):
+		 * the worker has fenced. Decided here, on the plane that owns it,
+		 * whether the incarnation went live (and may hold tasks) meanwhile.
+		 */
+		if (ev->epoch != p->epoch)
+			p->m->cnt.xev_stale++;
+		else if (p->live || p->state == TT_CTAB_WS_SILENCED)
+			dc_worker_dead(p, now);
+		else if (p->state == TT_CTAB_WS_JOINING)
 			dc_quiet(p, now);
 		else
 			p->m->cnt.xev_stale++;
