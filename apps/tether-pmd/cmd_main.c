@@ -197,6 +197,11 @@ int tt_cmd_run_file(struct tt_ctl *ctl, const char *path, FILE *out)
 		usage_of(p, out);
 		fflush(out);
 	}
+	if (ferror(f)) {
+		bad++;
+		fprintf(out, "error: --cmdfile %s: cannot read after line %u\n", path, lineno);
+		fflush(out);
+	}
 	free(line);
 	cmdline_free(cl);
 	fclose(f);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -232,9 +233,19 @@ int main(int argc, char **argv)
 		tt_args_usage(stdout, argv[0]);
 		return TT_EXIT_OK;
 	}
-	if (a.cmdfile_path != NULL && access(a.cmdfile_path, R_OK) != 0) {
-		snprintf(err, sizeof(err), "--cmdfile %s: %s", a.cmdfile_path, strerror(errno));
-		usage_error(argv[0], err);
+	if (a.cmdfile_path != NULL) {
+		struct stat st;
+		int e = 0;
+
+		/* fopen() takes a directory and getline() then fails at once: say so now. */
+		if (access(a.cmdfile_path, R_OK) != 0 || stat(a.cmdfile_path, &st) != 0)
+			e = errno;
+		else if (S_ISDIR(st.st_mode))
+			e = EISDIR;
+		if (e != 0) {
+			snprintf(err, sizeof(err), "--cmdfile %s: %s", a.cmdfile_path, strerror(e));
+			usage_error(argv[0], err);
+		}
 	}
 	if (a.bench_spec != NULL &&
 	    tt_bench_spec_parse(a.bench_spec, &bench_spec, err, sizeof(err)) < 0)

@@ -84,6 +84,7 @@ bad = [
     (['--role', 'master'], r"'--role' is a tether-pmd option: put it after '--'"),
     (['-i'], r"'-i' is a tether-pmd option: put it after '--'"),
     (['--', '--cmdfile', '/nonexistent/x.cmd'], r'--cmdfile /nonexistent/x\.cmd: No such file'),
+    (['--', '--cmdfile', '/'], r'--cmdfile /: Is a directory'),
     (['--', '--config', '/nonexistent/x.ini'], r'/nonexistent/x\.ini'),
     (['--', '--role', 'worker', '--config', cfg['master']],
      r'\[node\] role = master, but --role worker was given'),
