@@ -52,6 +52,7 @@ struct worker {
 	uint32_t epoch;
 	uint32_t up_mask;
 	uint32_t outstanding;
+	uint32_t cap; /* learned from a BUSY result: most tasks it holds; 0: max_outstanding */
 };
 
 struct tt_sched {
@@ -591,7 +592,8 @@ static uint32_t pick_worker(const struct tt_sched *s)
 	for (uint32_t w = 0; w < s->cfg.max_workers; w++) {
 		const struct worker *wk = &s->workers[w];
 
-		if (!wk->live || wk->up_mask == 0 || wk->outstanding >= s->cfg.max_outstanding)
+		if (!wk->live || wk->up_mask == 0 || wk->outstanding >= s->cfg.max_outstanding ||
+		    (wk->cap != 0 && wk->outstanding >= wk->cap))
 			continue;
 		if (best == NIL || wk->outstanding < s->workers[best].outstanding)
 			best = w;
@@ -686,6 +688,26 @@ static enum tt_sched_verdict judge(const struct tt_sched *s, const struct task *
 	return TT_SCHED_COMMIT;
 }
 
+/*
+ * The worker answered BUSY: its task table (its own max_outstanding) is
+ * smaller than ours, and it ran nothing, so committing would report a task
+ * done that never ran. Back to the front of PENDING under a new epoch (a
+ * repeated answer of this attempt is stale), and the worker is held to the
+ * tasks it holds now, so that dispatch does not bounce the task off it.
+ */
+static void requeue_busy(struct tt_sched *s, struct task *t, tt_ns_t now)
+{
+	struct worker *wk = &s->workers[t->worker];
+
+	wk->outstanding--;
+	wk->cap = wk->outstanding > 0 ? wk->outstanding : 1;
+	log_ev(s, now, TT_SCHED_EV_RESULT_BUSY, t->id, t->worker, t->epoch, TT_TMSG_ST_BUSY);
+	t->state = TT_SCHED_S_PENDING;
+	t->epoch++;
+	pend_push_head(s, t);
+	s->ctr.busy_requeued++;
+}
+
 /* Judge a RESULT, then commit it or log it stale. Returns the verdict (counted). */
 enum tt_sched_verdict tt_sched_result(struct tt_sched *s, uint32_t worker, uint64_t task_id,
 				      uint32_t epoch, uint8_t status, tt_ns_t now)
@@ -693,6 +715,11 @@ enum tt_sched_verdict tt_sched_result(struct tt_sched *s, uint32_t worker, uint6
 	struct task *t = find(s, task_id);
 	enum tt_sched_verdict v = judge(s, t, worker, epoch);
 
+	if (v == TT_SCHED_COMMIT && status == TT_TMSG_ST_BUSY && t->state == TT_SCHED_S_ASSIGNED &&
+	    worker == t->worker && epoch == t->epoch) {
+		requeue_busy(s, t, now);
+		return v;
+	}
 	s->ctr.results[v]++;
 	if (v != TT_SCHED_COMMIT) {
 		s->ctr.stale++;
@@ -841,6 +868,7 @@ int tt_sched_worker(const struct tt_sched *s, uint32_t worker, struct tt_sched_w
 		.nchannels = wk->nchannels,
 		.up_mask = wk->up_mask,
 		.outstanding = wk->outstanding,
+		.cap = wk->cap,
 	};
 	return 0;
 }

@@ -133,7 +133,8 @@ enum tt_sched_cancel_end {
 	X(WORKER_DEAD, "worker-dead")                                                              \
 	X(RESCHEDULE, "reschedule")                                                                \
 	X(CANCEL, "cancel")                                                                        \
-	X(CANCELLED, "cancelled")
+	X(CANCELLED, "cancelled")                                                                  \
+	X(RESULT_BUSY, "result-busy")
 
 enum tt_sched_event_kind {
 #define TT_X(name, str) TT_SCHED_EV_##name,
@@ -270,6 +271,7 @@ struct tt_sched_worker_info {
 	uint16_t nchannels;
 	uint32_t up_mask;	/* bit c: channel c reported up */
 	uint32_t outstanding;	/* tasks ASSIGNED or CANCELLING on it */
+	uint32_t cap;		/* learned from a BUSY result (0: max_outstanding) */
 };
 
 struct tt_sched_counters {
@@ -293,6 +295,7 @@ struct tt_sched_counters {
 	uint64_t journal_refused;  /* submits refused: the journal hook had no room */
 	uint64_t journal_lost;	   /* end records the hook refused (must stay 0) */
 	uint64_t release_not_done; /* releases refused: end record not done yet */
+	uint64_t busy_requeued;	   /* BUSY results: the worker ran nothing, task PENDING again */
 };
 
 struct tt_sched;
@@ -390,6 +393,10 @@ int tt_sched_dispatch(struct tt_sched *s, tt_ns_t now, struct tt_sched_out *out)
  * A RESULT arrived from a worker. Commits (task COMMITTED, logs RESULT_COMMIT)
  * if and only if the task is ASSIGNED to this worker under this epoch (see
  * epochs_disabled); otherwise logs RESULT_STALE and counts the reason.
+ * A current RESULT with status BUSY (the worker's task table was full; it
+ * ran nothing) is not a commit: the task goes back to the front of PENDING
+ * under a new epoch, logs RESULT_BUSY, counts busy_requeued, and the worker
+ * gets no more tasks than it holds now until it re-joins.
  *
  * @param worker  the worker whose channel carried it (any value is accepted).
  * @return TT_SCHED_COMMIT or the stale reason.

@@ -352,6 +352,58 @@ static void test_commit(void **state)
 	expect_ev(3, TT_SCHED_EV_RESULT_COMMIT, id, 0, 1, TT_TMSG_ST_BAD_PAYLOAD, NOW(9));
 }
 
+/*
+ * A BUSY result (the worker's table is smaller than max_outstanding) is not
+ * a commit: the task goes back to PENDING under a new epoch, and the worker
+ * is held to what it holds until it re-joins.
+ */
+static void test_busy_requeues(void **state)
+{
+	struct tt_sched_worker_info wi;
+	uint64_t a, b, c;
+
+	(void)state;
+	make(8, 2, 4, false);
+	worker_up(0, 1, 1, 0);
+	a = submit(0);
+	b = submit(0);
+	c = submit(0);
+	assert_int_equal(tt_sched_dispatch(fx.s, NOW(1), &fx.out), 3);
+	assert_int_equal(outstanding(0), 3);
+	/* The worker holds two; the third was refused. */
+	assert_int_equal(tt_sched_result(fx.s, 0, c, 1, TT_TMSG_ST_BUSY, NOW(2)), TT_SCHED_COMMIT);
+	assert_int_equal(info(c).state, TT_SCHED_S_PENDING);
+	assert_int_equal(info(c).epoch, 2);
+	assert_int_equal(ctr()->busy_requeued, 1);
+	assert_int_equal(ctr()->results[TT_SCHED_COMMIT], 0);
+	assert_int_equal(tt_sched_worker(fx.s, 0, &wi), 0);
+	assert_int_equal(wi.outstanding, 2);
+	assert_int_equal(wi.cap, 2);
+	expect_ev(tt_sched_log_len(fx.s) - 1, TT_SCHED_EV_RESULT_BUSY, c, 0, 1, TT_TMSG_ST_BUSY,
+		  NOW(2));
+	/* Held to two: nothing goes to it while it holds two. */
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_dispatch(fx.s, NOW(3), &fx.out), 0);
+	/* A repeated BUSY of the old attempt is stale and changes nothing. */
+	assert_int_equal(tt_sched_result(fx.s, 0, c, 1, TT_TMSG_ST_BUSY, NOW(4)),
+			 TT_SCHED_STALE_WRONG_EPOCH);
+	assert_int_equal(info(c).state, TT_SCHED_S_PENDING);
+	/* One finishes: room again, the task goes out under epoch 2. */
+	assert_int_equal(tt_sched_result(fx.s, 0, a, 1, TT_TMSG_ST_OK, NOW(5)), TT_SCHED_COMMIT);
+	fx.out.n = 0;
+	assert_int_equal(tt_sched_dispatch(fx.s, NOW(6), &fx.out), 1);
+	assert_int_equal(info(c).state, TT_SCHED_S_ASSIGNED);
+	assert_int_equal(tt_sched_result(fx.s, 0, c, 2, TT_TMSG_ST_OK, NOW(7)), TT_SCHED_COMMIT);
+	assert_int_equal(info(c).state, TT_SCHED_S_COMMITTED);
+	assert_int_equal(info(c).status, TT_TMSG_ST_OK);
+	assert_int_equal(info(b).state, TT_SCHED_S_ASSIGNED);
+	assert_int_equal(replay_stale_commits(), 0);
+	/* A re-join forgets the learned capacity. */
+	assert_int_equal(tt_sched_worker_up(fx.s, 0, 2, 1, NOW(8)), 0);
+	assert_int_equal(tt_sched_worker(fx.s, 0, &wi), 0);
+	assert_int_equal(wi.cap, 0);
+}
+
 static void expect_stale(uint32_t w, uint64_t id, uint32_t epoch, enum tt_sched_verdict why)
 {
 	uint64_t before = ctr()->results[why];
@@ -1143,6 +1195,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_channel_round_robin, teardown),
 		cmocka_unit_test_teardown(test_dispatch_bounded_by_out, teardown),
 		cmocka_unit_test_teardown(test_commit, teardown),
+		cmocka_unit_test_teardown(test_busy_requeues, teardown),
 		cmocka_unit_test_teardown(test_stale_each_reason, teardown),
 		cmocka_unit_test_teardown(test_reschedule, teardown),
 		cmocka_unit_test_teardown(test_rejoin_same_worker_wrong_epoch, teardown),
