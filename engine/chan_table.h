@@ -30,10 +30,17 @@
  *    the capacity count rely on it; readers need no such rule.
  *  - The writing thread is registered and online, like a reader (cds_lfht
  *    updates run inside the read-side critical section). None of them blocks on
- *    a grace period: unlinked records are handed to call_rcu() and freed on the
- *    call_rcu thread once every reader has passed a quiescent state.
- *  - They allocate (one record per add/replace). They are control-path calls,
- *    never made per packet.
+ *    a grace period: unlinked records are handed to call_rcu() and released on
+ *    the call_rcu thread once every reader has passed a quiescent state.
+ *  - Memory: tt_ctab_create() allocates a slab of 2 x max_workers record slots
+ *    and, beside it, the index entries the lookups walk (32 bytes each: the hash
+ *    node, the key, the record or channel pointer), so a lookup touches the
+ *    bucket array and one compact entry, never a record. Add and replace take a
+ *    free slot; a released record's slot is free again after its grace period.
+ *    Only when every spare slot still waits for its grace period (a burst of
+ *    replaces and deletes faster than grace periods complete) does add/replace
+ *    allocate the record from the heap (counted in heap_recs). They are
+ *    control-path calls, never made per packet.
  *
  * Cross-lcore fields in a record are C11 atomics; use the accessors below.
  * Immutable fields (ids, keys, lcore ids, back-pointers) are plain and may be
@@ -118,8 +125,7 @@ struct tt_ctab_flow_key {
  */
 struct tt_ctab_chan {
 	/* Immutable while the record is in the table. */
-	_Alignas(TT_CTAB_CACHE_LINE) struct cds_lfht_node flow_node; /**< flow index linkage */
-	struct tt_ctab_flow_key key;
+	_Alignas(TT_CTAB_CACHE_LINE) struct tt_ctab_flow_key key;
 	struct tt_worker_rec *rec; /**< the record this channel belongs to */
 	uint16_t lcore;		   /**< data lcore that owns the channel */
 	uint8_t idx;		   /**< index in rec->chan[] */
@@ -133,14 +139,15 @@ struct tt_ctab_chan {
 };
 
 /**
- * A worker as the master (or a worker, for its own master) knows it. Allocated
- * by the table, freed by it after a grace period.
+ * A worker as the master (or a worker, for its own master) knows it. Lives in
+ * the table's slab (or, rarely, on the heap: file comment), released by the
+ * table after a grace period. The index nodes that find it live outside it.
  */
 struct tt_worker_rec {
-	/* Table linkage, owned by the table. */
-	struct cds_lfht_node node;
+	/* Owned by the table. */
 	struct rcu_head rcu;
 	struct tt_ctab *tab;
+	uint32_t slot; /**< slab slot, or UINT32_MAX for a heap record */
 
 	/* Immutable while the record is in the table. */
 	uint32_t worker_id;
@@ -194,7 +201,8 @@ struct tt_ctab_stats {
 	uint64_t exists;	 /**< adds refused with -EEXIST */
 	uint64_t flow_conflicts; /**< adds/replaces refused with -EADDRINUSE */
 	uint64_t noent;		 /**< replaces/deletes refused with -ENOENT */
-	uint64_t reclaimed;	 /**< records freed after their grace period */
+	uint64_t reclaimed;	 /**< records released after their grace period */
+	uint64_t heap_recs;	 /**< records taken from the heap: no slab slot was free */
 	uint32_t live;		 /**< records in the table now */
 };
 
@@ -208,8 +216,9 @@ struct tt_ctab;
 const char *tt_ctab_wstate_name(enum tt_ctab_wstate s);
 
 /**
- * Create an empty table. Both indexes are sized for the capacity once and never
- * resize (no resize thread). Any thread; need not be registered.
+ * Create an empty table: the record slab and the index entries (file comment)
+ * and both indexes, sized for the capacity once; they never resize (no resize
+ * thread). Any thread; need not be registered.
  * @param cfg configuration (copied)
  * @return the table, or NULL with errno EINVAL (bad config) or ENOMEM
  */
@@ -231,7 +240,8 @@ void tt_ctab_destroy(struct tt_ctab *t);
  * @param out if not NULL, receives the new record (valid while the writer stays online)
  * @return 0; -EINVAL bad spec (state out of range, a flow key twice in the spec);
  *         -EEXIST worker id present; -EADDRINUSE a flow key belongs to another worker;
- *         -ENOSPC table full; -ENOMEM
+ *         -ENOSPC table full (max_workers records live); -ENOMEM (no free slot and
+ *         the heap refused)
  */
 int tt_ctab_worker_add(struct tt_ctab *t, const struct tt_ctab_worker_spec *spec,
 		       struct tt_worker_rec **out);

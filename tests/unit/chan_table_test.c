@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Association table (engine/chan_table.c): add, lookup, replace, delete, flow
- * demultiplexing, capacity, channel and worker atomics, and RCU reclamation.
+ * demultiplexing, capacity, channel and worker atomics, RCU reclamation, and
+ * the record slab (a slot reused only after its grace period, the heap when
+ * every spare slot still waits).
  *
  * The test thread is a registered QSBR reader and writer, online for the whole
  * run, like the control thread. Reclamation is observed by going offline and
@@ -625,6 +627,125 @@ static void test_many_workers_spread(void **state)
 	tt_ctab_destroy(t);
 }
 
+/*
+ * Records live in a slab of 2 x max_workers slots. A released record's slot is
+ * reused only after its grace period: before it, a new record takes another
+ * slot; after it, the released one.
+ */
+static void test_slot_recycled_after_grace_period(void **state)
+{
+	struct free_log log = {0};
+	struct tt_ctab *t = make_table(2, &log);
+	struct tt_ctab_worker_spec s;
+	struct tt_worker_rec *r1, *r2, *r3, *r4, *r5;
+	struct tt_ctab_stats st;
+
+	(void)state;
+	s = spec_of(1, 1);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &r1), 0);
+	s = spec_of(2, 1);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &r2), 0);
+	assert_int_equal(tt_ctab_worker_del(t, 1), 0);
+
+	/* Worker 1's slot waits for its grace period: worker 3 gets another one. */
+	s = spec_of(3, 1);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &r3), 0);
+	assert_true(r3 != r1 && r3 != r2);
+	/* The retired record is intact while this thread has not passed a quiescent state. */
+	assert_int_equal(r1->worker_id, 1);
+	assert_true(tt_ctab_worker_retired(r1));
+
+	reclaim_all();
+	assert_int_equal(log.n, 1);
+	assert_int_equal(log.recs[0], (uintptr_t)r1);
+
+	/* Now a new record takes worker 1's old slot, and the lookups see the new contents. */
+	assert_int_equal(tt_ctab_worker_del(t, 3), 0);
+	s = spec_of(4, 7);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &r4), 0);
+	assert_ptr_equal(r4, r1);
+	assert_int_equal(r4->worker_id, 4);
+	assert_false(tt_ctab_worker_retired(r4));
+	assert_ptr_equal(tt_ctab_worker_lookup(t, 4), r4);
+	assert_null(tt_ctab_worker_lookup(t, 1));
+	assert_ptr_equal(tt_ctab_flow_lookup(t, &s.chan[1].key), &r4->chan[1]);
+	assert_int_equal(tt_ctab_worker_epoch(r4), 7);
+
+	/* Worker 3's slot is the next to come back, after its own grace period. */
+	reclaim_all();
+	assert_int_equal(tt_ctab_worker_del(t, 2), 0);
+	s = spec_of(5, 1);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &r5), 0);
+	assert_ptr_equal(r5, r3);
+
+	tt_ctab_stats_get(t, &st);
+	assert_int_equal(st.heap_recs, 0);
+	assert_int_equal(st.reclaimed, 2);
+	assert_int_equal(st.live, 2);
+	tt_ctab_destroy(t);
+	assert_int_equal(log.n, 5);
+}
+
+/*
+ * Replaces faster than grace periods: once every spare slot waits, records come
+ * from the heap (counted), work like slab records, and are freed after their
+ * grace period; then the slab serves again.
+ */
+static void test_heap_when_every_slot_waits(void **state)
+{
+	struct free_log log = {0};
+	struct tt_ctab *t = make_table(2, &log);
+	struct tt_ctab_worker_spec s;
+	struct tt_worker_rec *rec, *slab[4];
+	struct tt_ctab_stats st;
+
+	(void)state;
+	s = spec_of(1, 1);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &slab[0]), 0);
+	s = spec_of(2, 1);
+	assert_int_equal(tt_ctab_worker_add(t, &s, &slab[1]), 0);
+	s = spec_of(1, 2);
+	assert_int_equal(tt_ctab_worker_replace(t, &s, &slab[2]), 0);
+	s = spec_of(1, 3);
+	assert_int_equal(tt_ctab_worker_replace(t, &s, &slab[3]), 0);
+	tt_ctab_stats_get(t, &st);
+	assert_int_equal(st.heap_recs, 0);
+
+	/* All four slots are live or waiting: the heap. */
+	for (uint32_t epoch = 4; epoch <= 5; epoch++) {
+		s = spec_of(1, epoch);
+		assert_int_equal(tt_ctab_worker_replace(t, &s, &rec), 0);
+		for (unsigned i = 0; i < 4; i++)
+			assert_true(rec != slab[i]);
+		assert_ptr_equal(tt_ctab_worker_lookup(t, 1), rec);
+		assert_int_equal(tt_ctab_worker_epoch(rec), epoch);
+		for (unsigned i = 0; i < K; i++) {
+			assert_ptr_equal(tt_ctab_flow_lookup(t, &s.chan[i].key), &rec->chan[i]);
+			assert_ptr_equal(rec->chan[i].rec, rec);
+		}
+	}
+	tt_ctab_stats_get(t, &st);
+	assert_int_equal(st.heap_recs, 2);
+	assert_int_equal(st.full, 0);
+	assert_int_equal(st.live, 2);
+
+	/* Three slab records and the first heap record were released. */
+	reclaim_all();
+	tt_ctab_stats_get(t, &st);
+	assert_int_equal(st.reclaimed, 4);
+	assert_int_equal(log.n, 4);
+
+	/* The slab serves again. */
+	s = spec_of(1, 6);
+	assert_int_equal(tt_ctab_worker_replace(t, &s, &rec), 0);
+	assert_true(rec == slab[0] || rec == slab[2] || rec == slab[3]);
+	tt_ctab_stats_get(t, &st);
+	assert_int_equal(st.heap_recs, 2);
+	tt_ctab_destroy(t);
+	/* Every record, slab and heap, went through on_free exactly once. */
+	assert_int_equal(log.n, 7);
+}
+
 static void test_wstate_names(void **state)
 {
 	(void)state;
@@ -651,6 +772,8 @@ int main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_destroy_frees_and_keeps_thread_state),
 		cmocka_unit_test(test_many_workers_spread),
+		cmocka_unit_test(test_slot_recycled_after_grace_period),
+		cmocka_unit_test(test_heap_when_every_slot_waits),
 		cmocka_unit_test(test_wstate_names),
 	};
 
