@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker's task runner: registry, reference handlers, spin on virtual
- * time, duplicates, refusals, cancel, fence (then no result, ever) and rejoin.
- * Last, one task through both ends: sched -> wire -> runner -> wire -> sched.
+ * time, duplicates, refusals, cancel, fence (then no result, ever) and rejoin;
+ * one task through both ends: sched -> wire -> runner -> wire -> sched; the
+ * release order (due time, then acceptance), and a seeded run against a
+ * scan-every-slot model of the task table.
  */
 
 #include <stdarg.h>
@@ -480,6 +482,224 @@ static void test_pipeline(void **state)
 	tt_sched_destroy(s);
 }
 
+/* RESULTs leave earliest due first, whatever their slots; equal due times in acceptance order. */
+static void test_release_order(void **state)
+{
+	(void)state;
+	tt_ns_t dl;
+
+	make(8, 8, 2);
+	/* Slots fill 0, 1, 2, ...: the due order is the reverse of the slot order. */
+	assert_int_equal(give_spin(10, 1, 300, 0, 0), TT_RUN_ACCEPTED);
+	assert_int_equal(give_spin(11, 1, 200, 1, 0), TT_RUN_ACCEPTED);
+	assert_int_equal(give_spin(12, 1, 100, 2, 0), TT_RUN_ACCEPTED);
+	/* Three due at 200 µs: 11 was accepted first, then 13, then 14. */
+	assert_int_equal(give_spin(13, 1, 150, 3, US(50)), TT_RUN_ACCEPTED);
+	assert_int_equal(give_spin(14, 1, 100, 4, US(100)), TT_RUN_ACCEPTED);
+	assert_int_equal(tt_run_next_deadline(run, &dl), 0);
+	assert_true(dl == US(100));
+	assert_int_equal(tt_run_tick(run, US(1000), &out), 5);
+	expect_result(0, 2, 12, 1, TT_TMSG_ST_OK, 4);
+	expect_result(1, 1, 11, 1, TT_TMSG_ST_OK, 4);
+	expect_result(2, 3, 13, 1, TT_TMSG_ST_OK, 4);
+	expect_result(3, 4, 14, 1, TT_TMSG_ST_OK, 4);
+	expect_result(4, 0, 10, 1, TT_TMSG_ST_OK, 4);
+	assert_int_equal(tt_run_in_flight(run), 0);
+	assert_int_equal(tt_run_next_deadline(run, &dl), -ENOENT);
+
+	/* A cancel in the middle of the heap leaves the others in order. */
+	out.n = 0;
+	for (uint32_t t = 0; t < 8; t++)
+		assert_int_equal(give_spin(20 + t, 1, 10 * (8 - t), 0, US(2000)), TT_RUN_ACCEPTED);
+	assert_int_equal(tt_run_cancel(run, 23, 1, 0, US(2000), &out), 1);
+	assert_int_equal(tt_run_cancel(run, 27, 1, 0, US(2000), &out), 1);
+	assert_int_equal(tt_run_next_deadline(run, &dl), 0);
+	assert_true(dl == US(2020));
+	out.n = 0;
+	assert_int_equal(tt_run_tick(run, US(2050), &out), 3);
+	expect_result(0, 0, 26, 1, TT_TMSG_ST_OK, 4);
+	expect_result(1, 0, 25, 1, TT_TMSG_ST_OK, 4);
+	expect_result(2, 0, 24, 1, TT_TMSG_ST_OK, 4);
+	assert_int_equal(tt_run_next_deadline(run, &dl), 0);
+	assert_true(dl == US(2060));
+	out.n = 0;
+	assert_int_equal(tt_run_tick(run, US(3000), &out), 3);
+	expect_result(0, 0, 22, 1, TT_TMSG_ST_OK, 4);
+	expect_result(1, 0, 21, 1, TT_TMSG_ST_OK, 4);
+	expect_result(2, 0, 20, 1, TT_TMSG_ST_OK, 4);
+}
+
+/* The reference model for test_random_against_model: a plain array scanned every time. */
+struct model_task {
+	bool used;
+	uint64_t id;
+	uint32_t epoch;
+	uint64_t seq;
+	tt_ns_t due;
+};
+
+#define MODEL_SLOTS 12
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Index of the model's next task to release (earliest due, then seq), or -1. */
+static int model_next(const struct model_task *m)
+{
+	int best = -1;
+
+	for (int i = 0; i < MODEL_SLOTS; i++)
+		if (m[i].used && (best < 0 || m[i].due < m[best].due ||
+				  (m[i].due == m[best].due && m[i].seq < m[best].seq)))
+			best = i;
+	return best;
+}
+
+static int model_find(const struct model_task *m, uint64_t id)
+{
+	for (int i = 0; i < MODEL_SLOTS; i++)
+		if (m[i].used && m[i].id == id)
+			return i;
+	return -1;
+}
+
+/*
+ * 20 000 seeded operations (assigns with new and held ids, newer epochs that
+ * supersede, cancels, ticks, a fence and rejoin now and then) on a runner and
+ * on a scan-everything model: every verdict, every RESULT in order, the
+ * deadline and the count in flight must agree. Ids are drawn from a small
+ * range that collides in the hash buckets.
+ */
+static void test_random_against_model(void **state)
+{
+	(void)state;
+	struct model_task m[MODEL_SLOTS] = {{0}};
+	uint64_t x = 0x5eed5eed1234ull, seq = 0;
+	uint32_t epoch = 1;
+	tt_ns_t now = US(1);
+	unsigned released = 0;
+
+	make(MODEL_SLOTS, 8, 4);
+	for (unsigned op = 0; op < 20000; op++) {
+		unsigned what = (unsigned)(xorshift(&x) % 16);
+		uint64_t id = 1 + xorshift(&x) % 40 * 64;	/* 40 ids, 64 apart */
+		int at = model_find(m, id);
+
+		if (what < 8) {
+			uint32_t us = (uint32_t)(xorshift(&x) % 200);
+			uint32_t e = epoch + (xorshift(&x) % 8 == 0);
+			enum tt_run_verdict want = TT_RUN_ACCEPTED;
+			int free_at = -1;
+
+			if (at >= 0 && m[at].epoch == e)
+				want = TT_RUN_DUPLICATE;
+			else if (at >= 0 && m[at].epoch > e)
+				want = TT_RUN_STALE;
+			if (want == TT_RUN_ACCEPTED) {
+				if (at >= 0)
+					m[at].used = false;	/* superseded */
+				for (int i = 0; i < MODEL_SLOTS && free_at < 0; i++)
+					if (!m[i].used)
+						free_at = i;
+				if (free_at < 0)
+					want = TT_RUN_FULL;
+			}
+			assert_int_equal(give_spin(id, e, us, 0, now), want);
+			if (want == TT_RUN_ACCEPTED)
+				m[free_at] = (struct model_task){.used = true,
+								 .id = id,
+								 .epoch = e,
+								 .seq = seq++,
+								 .due = now + US(us)};
+			if (want == TT_RUN_FULL) {
+				/* Drain the BUSY refusal so it does not mix with the RESULTs. */
+				out.n = 0;
+				assert_int_equal(tt_run_tick(run, now - 1, &out), 1);
+				assert_int_equal(out.send[0].msg.status, TT_TMSG_ST_BUSY);
+			}
+		} else if (what < 10) {
+			uint32_t e = at >= 0 && xorshift(&x) % 4 ? m[at].epoch : epoch + 5;
+
+			out.n = 0;
+			assert_int_equal(tt_run_cancel(run, id, e, 0, now, &out), 1);
+			if (at >= 0 && m[at].epoch == e) {
+				assert_int_equal(out.send[0].msg.outcome, TT_TMSG_CANCEL_ABORTED);
+				m[at].used = false;
+			} else {
+				assert_int_equal(out.send[0].msg.outcome, TT_TMSG_CANCEL_NOT_HELD);
+			}
+		} else if (what < 15) {
+			now += US(xorshift(&x) % 30);
+			out.n = 0;
+			int n = tt_run_tick(run, now, &out);
+			for (int k = 0; k < n; k++) {
+				int i = model_next(m);
+
+				assert_true(i >= 0 && m[i].due <= now);
+				assert_true(out.send[k].msg.task_id == m[i].id);
+				assert_int_equal(out.send[k].msg.epoch, m[i].epoch);
+				m[i].used = false;
+				released++;
+			}
+			/* Everything left is due later (or did not fit in out). */
+			int i = model_next(m);
+			assert_true(n == TT_RUN_OUT_MAX || i < 0 || m[i].due > now);
+		} else if (op % 7 == 0) {
+			int n = 0;
+
+			for (int i = 0; i < MODEL_SLOTS; i++)
+				n += m[i].used;
+			assert_int_equal(tt_run_fence(run, now), n);
+			memset(m, 0, sizeof(m));
+			epoch += 10;
+			assert_int_equal(tt_run_rejoin(run, epoch, now), 0);
+		}
+		/* Deadline and count in flight agree after every operation. */
+		int i = model_next(m), n = 0;
+		tt_ns_t dl;
+
+		for (int k = 0; k < MODEL_SLOTS; k++)
+			n += m[k].used;
+		assert_int_equal(tt_run_in_flight(run), n);
+		if (i < 0) {
+			assert_int_equal(tt_run_next_deadline(run, &dl), -ENOENT);
+		} else {
+			assert_int_equal(tt_run_next_deadline(run, &dl), 0);
+			assert_true(dl == m[i].due);
+		}
+	}
+	/* The run did what it is meant to. */
+	assert_true(released > 1000);
+	assert_true(tt_run_counters(run)->superseded > 0);
+	assert_true(tt_run_counters(run)->assigns[TT_RUN_FULL] > 0);
+	assert_true(tt_run_counters(run)->cancel_aborted > 0);
+}
+
+/* After a fence and rejoin every slot is free again: the table fills to max_tasks exactly. */
+static void test_fence_frees_every_slot(void **state)
+{
+	(void)state;
+	make(16, 8, 2);
+	for (uint64_t t = 1; t <= 16; t++)
+		assert_int_equal(give_spin(t, 1, 100, 0, 0), TT_RUN_ACCEPTED);
+	assert_int_equal(give_spin(17, 1, 100, 0, 0), TT_RUN_FULL);
+	assert_int_equal(tt_run_fence(run, US(1)), 16);
+	assert_int_equal(tt_run_rejoin(run, 2, US(2)), 0);
+	for (uint64_t t = 1; t <= 16; t++)
+		assert_int_equal(give_spin(t, 2, 100, 0, US(3)), TT_RUN_ACCEPTED);
+	assert_int_equal(give_spin(17, 2, 100, 0, US(3)), TT_RUN_FULL);
+	assert_int_equal(tt_run_in_flight(run), 16);
+	/* The BUSY refusal first, then all 16 RESULTs in acceptance order. */
+	assert_int_equal(tt_run_tick(run, US(103), &out), 17);
+	for (uint32_t i = 1; i < 17; i++)
+		expect_result(i, 0, i, 2, TT_TMSG_ST_OK, 4);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -503,6 +723,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_fence_then_silence, teardown),
 		cmocka_unit_test_teardown(test_rejoin, teardown),
 		cmocka_unit_test_teardown(test_pipeline, teardown),
+		cmocka_unit_test_teardown(test_release_order, teardown),
+		cmocka_unit_test_teardown(test_random_against_model, teardown),
+		cmocka_unit_test_teardown(test_fence_frees_every_slot, teardown),
 		cmocka_unit_test(test_names),
 	};
 
