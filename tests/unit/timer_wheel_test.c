@@ -455,6 +455,49 @@ static void test_rearm_earlier_later(void **state)
 	}
 }
 
+/*
+ * Re-arming at the same future deadline (what a session does after about half
+ * of its received packets) keeps one timer, fired once, at that deadline, at
+ * every level; a cascade in between does not lose it.
+ */
+static void test_rearm_same_deadline(void **state)
+{
+	static const tt_ns_t far_ns[] = {20 * TT_NS_PER_US, 10 * TT_NS_PER_MS, 10 * TT_NS_PER_S};
+	unsigned int s, k;
+
+	(void)state;
+	for (s = 0; s < N_STARTS; s++) {
+		for (k = 0; k < 3; k++) {
+			tt_ns_t t0 = starts[s], dl = t0 + far_ns[k], nd;
+			struct tt_tw *tw = tt_tw_create(SHIFT, t0);
+			struct rec a, b;
+
+			rec_init(&a);
+			rec_init(&b);
+			tt_tw_arm(tw, &a.t, dl);
+			tt_tw_arm(tw, &b.t, dl);
+			tt_tw_arm(tw, &a.t, dl);
+			assert_int_equal(tt_tw_count(tw), 2);
+			/* Half way (after the cascades in between), the same again. */
+			assert_int_equal(tt_tw_advance(tw, t0 + far_ns[k] / 2), 0);
+			tt_tw_arm(tw, &a.t, dl);
+			tt_tw_arm(tw, &b.t, dl);
+			assert_int_equal(tt_tw_count(tw), 2);
+			assert_int_equal(tt_tw_next_deadline(tw, &nd), 0);
+			assert_true(nd == dl);
+			assert_true(tt_timer_deadline(&a.t) == dl);
+			assert_int_equal(tt_tw_advance(tw, dl - 1), 0);
+			assert_int_equal(tt_tw_advance(tw, dl), 2);
+			assert_int_equal(a.fires, 1);
+			assert_int_equal(b.fires, 1);
+			assert_true(a.fired_at == dl && b.fired_at == dl);
+			assert_int_equal(tt_tw_count(tw), 0);
+			assert_int_equal(tt_tw_advance(tw, dl + 10 * TT_NS_PER_S), 0);
+			tt_tw_destroy(tw);
+		}
+	}
+}
+
 /* Re-arms itself in the past every time: must fire once per advance. */
 static void past_fn(struct tt_timer *t, tt_ns_t now, void *arg)
 {
@@ -895,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_arm_in_past),
 		cmocka_unit_test(test_large_jumps),
 		cmocka_unit_test(test_next_deadline),
+		cmocka_unit_test(test_rearm_same_deadline),
 		cmocka_unit_test(test_model_random),
 		cmocka_unit_test(test_model_exact_next_deadline),
 		cmocka_unit_test(test_wrap),
