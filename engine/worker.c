@@ -164,17 +164,25 @@ static uint32_t hb_view(const struct tt_worker *w)
 
 /*
  * DC plane, split planes: the HB plane is still alive as far as it
- * published: session Up and its detection deadline not reached at @p now.
- * Once false, a fence is on its way; results wait for it (and are dropped).
+ * published: session Up, its detection deadline armed and not reached at
+ * @p now, and for the incarnation this plane serves. Once false, a fence is
+ * on its way; results wait for it (and are dropped). The epoch matters when
+ * this plane lags: the HB plane may have fenced and re-joined, its new
+ * session Up, while FENCE and REJOIN still wait in our queue; until they are
+ * handled nothing of the old incarnation may run or leave. hb_pub is read
+ * first (acquire): the other words are then at least as new as it.
  */
 static bool dc_hb_alive(const struct tt_worker *w, tt_ns_t now)
 {
-	uint64_t until =
-		atomic_load_explicit(&((struct tt_worker *)w)->alive_pub, memory_order_relaxed);
+	struct tt_worker *mw = (struct tt_worker *)w;
+	uint64_t until;
 
 	if (!(hb_view(w) & PUB_UP))
 		return false;
-	return until == 0 || !tt_time_reached(now, until);
+	until = atomic_load_explicit(&mw->alive_pub, memory_order_relaxed);
+	if (atomic_load_explicit(&mw->epoch, memory_order_relaxed) != w->dc_epoch)
+		return false;
+	return until != 0 && !tt_time_reached(now, until);
 }
 
 /*
