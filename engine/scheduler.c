@@ -283,6 +283,9 @@ static uint32_t slot_of(const struct tt_sched *s, const struct task *t)
 	return (uint32_t)(t - s->tasks);
 }
 
+/* The end ticket of a task whose end record the journal refused. */
+#define END_NEVER_DONE UINT64_MAX
+
 /* Hand a record to the journal hook: 0 (*ticket 0 without a journal) or the hook's error. */
 static int jrnl(struct tt_sched *s, const struct tt_jrnl_rec *rec, uint64_t *ticket)
 {
@@ -293,10 +296,13 @@ static int jrnl(struct tt_sched *s, const struct tt_jrnl_rec *rec, uint64_t *tic
 }
 
 /*
- * A task has just become COMMITTED or CANCELLED: journal its end (a refusal
- * cannot happen with a queue sized as the file comment says; it is counted,
- * and the task then counts as done so that its slot is not held forever). A
- * restored task joins the reap list, in end order, which is ticket order.
+ * A task has just become COMMITTED or CANCELLED: journal its end. A refusal
+ * (a failed journal; a full queue cannot happen when sized as the file
+ * comment says) is counted, and the end is then never done: the task is
+ * not released as if its end were durable, and it holds its slot, so that
+ * a broken journal ends in refused submits rather than in promises it
+ * cannot keep. A restored task joins the reap list, in end order, which is
+ * ticket order.
  */
 static void end_record(struct tt_sched *s, struct task *t, uint8_t type, uint32_t epoch,
 		       uint32_t worker, uint8_t status)
@@ -311,7 +317,7 @@ static void end_record(struct tt_sched *s, struct task *t, uint8_t type, uint32_
 
 	if (jrnl(s, &rec, &t->end_ticket) < 0) {
 		s->ctr.journal_lost++;
-		t->end_ticket = 0;
+		t->end_ticket = END_NEVER_DONE;
 	}
 	if (!t->restored)
 		return;
@@ -326,6 +332,8 @@ static void end_record(struct tt_sched *s, struct task *t, uint8_t type, uint32_
 /* Whether a finished task's end record is done (the fsync policy's promise kept). */
 static bool end_done(const struct tt_sched *s, const struct task *t)
 {
+	if (t->end_ticket == END_NEVER_DONE)
+		return false;
 	return t->end_ticket == 0 || s->jp.done == NULL || s->jp.done(s->jp.arg, t->end_ticket);
 }
 
