@@ -244,6 +244,15 @@ int tt_jwriter_flush(struct tt_jwriter *w)
 	return 0;
 }
 
+void tt_jwriter_abandon(struct tt_jwriter *w)
+{
+	if (w->running)
+		tt_jwriter_stop(w);
+	atomic_store_explicit(&w->failed, true, memory_order_relaxed);
+	atomic_store_explicit(&w->head, atomic_load_explicit(&w->tail, memory_order_acquire),
+			      memory_order_relaxed);
+}
+
 int tt_jwriter_destroy(struct tt_jwriter *w)
 {
 	int rc;

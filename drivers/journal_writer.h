@@ -127,6 +127,16 @@ int tt_jwriter_stop(struct tt_jwriter *w);
 int tt_jwriter_flush(struct tt_jwriter *w);
 
 /**
+ * Give up on what is still queued after a failed tt_jwriter_flush(): stop
+ * the thread, mark the journal FAILED and drop the records that were never
+ * done (their SUBMITs point into the master's table and the submitter's
+ * payloads, which the caller is about to free; none of them was promised
+ * durable). Nothing is written after this. Control thread, with no
+ * producer running.
+ */
+void tt_jwriter_abandon(struct tt_jwriter *w);
+
+/**
  * Producer: queue a record (tt_sched_jrnl_append_fn). Copies the record;
  * its handler and payload must stay valid until its ticket is done.
  *

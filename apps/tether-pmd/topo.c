@@ -363,6 +363,25 @@ static uint64_t mono_ns(void)
 }
 
 /* Stop the writer (everything written and fsynced), close the file, drop the replay. */
+/*
+ * Before the master's table and the submitters' payloads go: everything
+ * queued written and done, or, if the journal cannot (a failed or stuck
+ * write), abandoned so that no record is later encoded from freed memory.
+ */
+static void journal_flush_or_abandon(struct tt_topo *t)
+{
+	int rc;
+
+	if (t->journal == NULL)
+		return;
+	rc = tt_jwriter_flush(t->journal);
+	if (rc < 0) {
+		TT_LOG(app, ERR, "journal %s: flush: %s; the records not yet written are dropped",
+		       t->cfg->journal.path, strerror(-rc));
+		tt_jwriter_abandon(t->journal);
+	}
+}
+
 static void journal_close(struct tt_topo *t)
 {
 	struct tt_jwriter_stats st;
@@ -717,8 +736,7 @@ void tt_topo_destroy(struct tt_topo *t)
 	uint16_t i;
 
 	/* Queued records point into the master's table: written before it goes. */
-	if (t->journal != NULL)
-		tt_jwriter_flush(t->journal);
+	journal_flush_or_abandon(t);
 	tt_rt_destroy(t->rt);
 	t->rt = NULL;
 	/* After the master: its restored tasks point into the journal's image. */
@@ -756,17 +774,21 @@ static int rebuild(struct tt_topo *t, char *err, size_t err_len)
 
 		if (t->epcfg[i].role != TT_RT_ROLE_WORKER)
 			continue;
-		if (tt_rt_ep(t->rt, i, &v) == 0 && v.worker != NULL)
+		if (t->rt != NULL && tt_rt_ep(t->rt, i, &v) == 0 && v.worker != NULL)
 			t->epcfg[i].worker.epoch = t->mode == TT_ARGS_MODE_WORKER
 							   ? fresh_epoch(tt_worker_epoch(v.worker))
 							   : tt_worker_epoch(v.worker) + 1;
 	}
-	if (t->journal != NULL)
-		tt_jwriter_flush(t->journal);
+	journal_flush_or_abandon(t);
 	tt_rt_destroy(t->rt);
 	t->rt = NULL;
-	/* A fresh master is a master restart: the journal is replayed again, one generation on. */
-	if (t->journal != NULL) {
+	/*
+	 * A fresh master is a master restart: the journal is replayed again, one
+	 * generation on. Decided by the configuration, not by an open journal:
+	 * after a failed reopen the next start must try again, never run the
+	 * master without its journal.
+	 */
+	if (t->cfg->journal.path[0] != '\0' && t->master_ep < t->n_eps) {
 		int ret;
 
 		journal_close(t);

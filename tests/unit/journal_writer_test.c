@@ -300,6 +300,37 @@ static void test_flush(void **state)
 }
 
 /*
+ * Abandon after a failed flush: what was queued and never done is dropped,
+ * never written later (its memory may be gone), and appends are refused.
+ */
+static void test_abandon(void **state)
+{
+	(void)state;
+	struct tt_jfile *jf = open_file(TT_JFILE_FSYNC_NEVER, 1);
+	struct tt_jwriter *w = make_writer(jf, false, true, 8);
+	struct tt_jwriter_stats st;
+	enum tt_jrnl_stop stop;
+	uint64_t t = 0;
+	struct tt_jrnl_rec r = commit_rec(1);
+
+	assert_int_equal(tt_jwriter_append(w, &r, &t), 0);
+	assert_int_equal(tt_jwriter_drain(w, 1000), 1);
+	r.task_id = 2;
+	assert_int_equal(tt_jwriter_append(w, &r, &t), 0);
+	r.task_id = 3;
+	assert_int_equal(tt_jwriter_append(w, &r, &t), 0);
+	tt_jwriter_abandon(w);
+	assert_false(tt_jwriter_done(w, 2));
+	assert_int_equal(tt_jwriter_append(w, &r, &t), -EIO);
+	tt_jwriter_stats(w, &st);
+	assert_true(st.failed);
+	assert_int_equal(st.written, 1);
+	tt_jwriter_destroy(w);
+	assert_int_equal(file_records(&stop), 1);
+	assert_int_equal(stop, TT_JRNL_END);
+}
+
+/*
  * The restart path: master generation 1 journals through the writer, its
  * file is replayed, and generation 2's table is restored from it.
  */
@@ -400,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_and_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_stop_drains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abandon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scheduler_restart, setup, teardown),
 	};
 
