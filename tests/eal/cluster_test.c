@@ -3,8 +3,17 @@
  * The whole engine on real packets in one process (DESIGN.md §7, issue 4
  * "eal" suite): a master and two workers, two data channels each, over
  * crossed rte_eth_from_rings() pairs (one pair per worker, so the master has
- * two ports), all three endpoints run by ONE lcore runtime on lcore 1 while
- * the main lcore controls it through the command mailbox.
+ * two ports), in either lcore layout (DESIGN.md §4), chosen by argv[1]:
+ *   (none)  COMBINED: every endpoint on ONE lcore (lcore 1), `-l 0-1`;
+ *   split   SPLIT: every endpoint's heartbeat plane on the heartbeat lane
+ *           (lcore 2), its data plane on the data lane (lcore 1), two
+ *           threads; the VM has 2 CPUs, so EAL --lcores maps lcore 1 on
+ *           CPU 1 and lcores 0 and 2 on CPU 0.
+ * The main lcore controls the runtime through the command mailbox; the lanes
+ * back off when idle. Ring ports have no rte_flow: heartbeats are steered in
+ * software (SPLIT: the data lane hands them to the heartbeat lane through the
+ * dispatch ring, and takes back the ones it sends, so that the neighbour
+ * table, the shim and the TX queue keep one owner).
  *
  * One story, in order:
  *   1. ARP resolves the peers, heartbeats come Up, every channel connects:
@@ -13,14 +22,16 @@
  *   3. Long tasks are placed on both workers; channel 1 of worker 1 is cut
  *      in the fault shim (both directions, every packet of that flow).
  *   4. The channel's probes time out, the heartbeat is silenced at both
- *      ends, worker 1 fences after T2 and exits, the master declares it dead
- *      after T1 and reschedules its tasks onto worker 2.
+ *      ends (SPLIT: the DOWN reaches the session on the heartbeat lane only
+ *      through the event queue, and the HB_SILENCED event's value is that
+ *      hop alone), worker 1 fences after T2 and exits, the master declares
+ *      it dead after T1 and reschedules its tasks onto worker 2.
  *   5. Every task is committed exactly once (the scheduler's log), nothing
  *      stale, worker 2 never timed out; the fence comes before the master's
  *      WORKER_DEAD and before every reschedule.
  * The measured cut->silence, cut->fence and cut->reschedule (TSC, from the
  * timelines) are printed as TAP comments, with the heartbeat steering mode
- * and the loop's utilisation and timer lateness.
+ * and the lanes' utilisation and timer lateness.
  *
  * Timers are generous for a noisy 2-vCPU VM: heartbeat interval I = 10 ms;
  * master Detect Mult 3 -> T2 = 30 ms, worker Detect Mult 6 -> T1 = 60 ms,
@@ -52,6 +63,7 @@
 #define US(n) tt_us_to_ns(n)
 
 #define DATA_LCORE   1
+#define HB_LCORE     2
 #define K	     2
 #define NW	     2
 #define MASTER_IP    0x0a000001u	 /* 10.0.0.1 */
@@ -74,6 +86,7 @@ static struct tt_tsc_clock clk;
 static struct tt_port_ring_pair pair[NW];
 static struct tt_port port[NW][2]; /* [w][0] master side, [w][1] worker side */
 static struct tt_rt *rt;
+static bool split; /* argv[1] == "split": the SPLIT layout */
 static struct tt_master_peer_config peers[NW];
 static struct tt_sched_event sched_log[LOG_CAP];
 static uint8_t payload[N_SHORT + N_LONG][4];
@@ -89,9 +102,8 @@ static int eal_init(void)
 		(char *)"--no-pci",
 		(char *)"--no-shconf",
 		(char *)"--no-telemetry",
-		(char *)"-l",
-		(char *)"0-1",
-		(char *)"--file-prefix=tt_eal_cluster",
+		split ? (char *)"--lcores=0@0,1@1,2@0" : (char *)"-l0-1",
+		split ? (char *)"--file-prefix=tt_eal_split" : (char *)"--file-prefix=tt_eal_cluster",
 		(char *)"--log-level=lib.eal:warning",
 	};
 
@@ -186,12 +198,12 @@ static void worker_ep(struct tt_rt_ep_config *ec, int i)
 
 static int group_setup(void **state)
 {
-	static const struct tt_port_conf pc = {
+	const struct tt_port_conf pc = {
 		.nb_rxq = 1,
 		.nb_txq = 1,
 		.nb_rxd = 256,
 		.nb_txd = 256,
-		.nb_lcores = 2,
+		.nb_lcores = split ? 3 : 2,
 		.cache_size = 64,
 		.extra_mbufs = 512,
 	};
@@ -200,8 +212,8 @@ static int group_setup(void **state)
 	char name[16], err[256];
 
 	(void)state;
-	if (eal_init() < 0 || rte_lcore_count() < 2) {
-		fprintf(stderr, "cluster: EAL init failed or fewer than 2 lcores\n");
+	if (eal_init() < 0 || rte_lcore_count() < (split ? 3u : 2u)) {
+		fprintf(stderr, "cluster: EAL init failed or too few lcores\n");
 		return -1;
 	}
 	if (tt_tsc_clock_init(&clk, 0) != 0)
@@ -220,7 +232,8 @@ static int group_setup(void **state)
 	for (int i = 1; i <= NW; i++)
 		worker_ep(&eps[i], i);
 	cfg.lcore_id = DATA_LCORE;
-	cfg.layout = TT_RT_LAYOUT_COMBINED;
+	cfg.hb_lcore_id = split ? HB_LCORE : 0;
+	cfg.layout = split ? TT_RT_LAYOUT_SPLIT : TT_RT_LAYOUT_COMBINED;
 	cfg.poll_mode = TT_RT_POLL_BACKOFF;
 	cfg.clock = &clk;
 	cfg.n_eps = 1 + NW;
@@ -335,7 +348,7 @@ static uint64_t submit_spin(unsigned int slot, uint32_t us)
 	return c.task_id;
 }
 
-/* CALL: count the tasks of a range that are committed (runs on lcore 1). */
+/* CALL: count the tasks of a range that are committed (runs on the data lane). */
 struct count_arg {
 	unsigned int from, to;
 	unsigned int committed;
@@ -490,20 +503,35 @@ static void test_cluster(void **state)
 
 	/* The fencing order and the measured figures, from the timelines. */
 	{
+		/* Each plane's own timeline: HB (silence, exit), DC (channels,
+		 * fence, scheduler). */
 		struct tt_fence_tl *mt = tt_rt_timeline(rt, EP_MASTER);
 		struct tt_fence_tl *wt = tt_rt_timeline(rt, EP_W(CUT_WORKER));
-		const struct tt_fence_event *w_sil, *m_sil, *fence, *dead, *resched, *cd;
+		struct tt_fence_tl *mtd = tt_rt_timeline_dc(rt, EP_MASTER);
+		struct tt_fence_tl *wtd = tt_rt_timeline_dc(rt, EP_W(CUT_WORKER));
+		const struct tt_fence_event *w_sil, *m_sil, *fence, *dead, *resched, *cd, *mcd;
 		tt_ns_t cut = cut_w.done_ns;
 		int64_t r;
 
-		assert_int_equal(tt_fence_tl_dropped(mt), 0);
-		assert_int_equal(tt_fence_tl_dropped(wt), 0);
+		/* COMBINED: one timeline per endpoint (the same pointer). */
+		assert_true(split ? mt != mtd && wt != wtd : mt == mtd && wt == wtd);
+		assert_int_equal(tt_fence_tl_dropped(mt) + tt_fence_tl_dropped(mtd), 0);
+		assert_int_equal(tt_fence_tl_dropped(wt) + tt_fence_tl_dropped(wtd), 0);
 		w_sil = tl_first(wt, TT_FENCE_EV_HB_SILENCED, CUT_WORKER);
 		m_sil = tl_first(mt, TT_FENCE_EV_HB_SILENCED, CUT_WORKER);
-		fence = tl_first(wt, TT_FENCE_EV_FENCE, CUT_WORKER);
-		dead = tl_first(mt, TT_FENCE_EV_WORKER_DEAD, CUT_WORKER);
-		resched = tl_first(mt, TT_FENCE_EV_RESCHEDULE, UINT32_MAX);
-		cd = tl_first(wt, TT_FENCE_EV_CHAN_DOWN, CUT_WORKER);
+		fence = tl_first(wtd, TT_FENCE_EV_FENCE, CUT_WORKER);
+		dead = tl_first(mtd, TT_FENCE_EV_WORKER_DEAD, CUT_WORKER);
+		resched = tl_first(mtd, TT_FENCE_EV_RESCHEDULE, UINT32_MAX);
+		cd = tl_first(wtd, TT_FENCE_EV_CHAN_DOWN, CUT_WORKER);
+		mcd = tl_first(mtd, TT_FENCE_EV_CHAN_DOWN, CUT_WORKER);
+		assert_non_null(mcd);
+		if (split) {
+			/* Across lanes: both silences came through the event queue. */
+			assert_int_equal(w_sil->aux, TT_FENCE_ROUTE_QUEUED);
+			assert_int_equal(m_sil->aux, TT_FENCE_ROUTE_QUEUED);
+			assert_null(tl_first(wtd, TT_FENCE_EV_HB_SILENCED, UINT32_MAX));
+			assert_null(tl_first(mt, TT_FENCE_EV_WORKER_DEAD, UINT32_MAX));
+		}
 		assert_non_null(w_sil);
 		assert_non_null(m_sil);
 		assert_non_null(fence);
@@ -517,13 +545,13 @@ static void test_cluster(void **state)
 		assert_true(tt_time_after(m_sil->time_ns, cut));
 		assert_true(tt_time_before(fence->time_ns, dead->time_ns));
 		/* Every reschedule after the fence. */
-		for (r = tt_fence_tl_find(mt, 0, TT_FENCE_EV_RESCHEDULE, UINT32_MAX, UINT64_MAX);
-		     r >= 0; r = tt_fence_tl_find(mt, (uint32_t)r + 1, TT_FENCE_EV_RESCHEDULE,
+		for (r = tt_fence_tl_find(mtd, 0, TT_FENCE_EV_RESCHEDULE, UINT32_MAX, UINT64_MAX);
+		     r >= 0; r = tt_fence_tl_find(mtd, (uint32_t)r + 1, TT_FENCE_EV_RESCHEDULE,
 						  UINT32_MAX, UINT64_MAX))
 			assert_true(tt_time_before(fence->time_ns,
-						   tt_fence_tl_at(mt, (uint32_t)r)->time_ns));
+						   tt_fence_tl_at(mtd, (uint32_t)r)->time_ns));
 		/* Worker 2 was never declared dead nor silenced. */
-		assert_null(tl_first(mt, TT_FENCE_EV_WORKER_DEAD, 2));
+		assert_null(tl_first(mtd, TT_FENCE_EV_WORKER_DEAD, 2));
 		assert_null(tl_first(mt, TT_FENCE_EV_HB_SILENCED, 2));
 
 		printf("# interval I = 10 ms, T2 = 30 ms (master mult 3), T1 = 60 ms (worker "
@@ -531,8 +559,15 @@ static void test_cluster(void **state)
 		printf("# cut (shim, worker side) at %.1f us; master side %.1f us later\n",
 		       (double)cut / 1000.0, us_since(cut_m.done_ns, cut));
 		printf("# cut->chan-down (worker)     %10.1f us\n", us_since(cd->time_ns, cut));
-		printf("# cut->silence   (worker)     %10.1f us\n", us_since(w_sil->time_ns, cut));
-		printf("# cut->silence   (master)     %10.1f us\n", us_since(m_sil->time_ns, cut));
+		printf("# cut->chan-down (master)     %10.1f us\n", us_since(mcd->time_ns, cut));
+		/* The silence's value: channel down -> session silenced, the
+		 * cross-lane hop in SPLIT, 0 in COMBINED (the same call). */
+		printf("# cut->silence   (worker)     %10.1f us (channel down -> silenced %.1f us, %s)\n",
+		       us_since(w_sil->time_ns, cut), (double)w_sil->val / 1000.0,
+		       tt_fence_route_name(w_sil->aux));
+		printf("# cut->silence   (master)     %10.1f us (channel down -> silenced %.1f us, %s)\n",
+		       us_since(m_sil->time_ns, cut), (double)m_sil->val / 1000.0,
+		       tt_fence_route_name(m_sil->aux));
 		printf("# cut->fence     (worker, T2) %10.1f us\n", us_since(fence->time_ns, cut));
 		printf("# cut->dead      (master, T1) %10.1f us\n", us_since(dead->time_ns, cut));
 		printf("# cut->reschedule (master)    %10.1f us\n",
@@ -559,11 +594,38 @@ static void test_cluster(void **state)
 		       ps.ctr[TT_RT_PC_RX_ARP], ps.ctr[TT_RT_PC_TX_PKTS]);
 	}
 	assert_int_equal(tt_rt_port_stats(rt, EP_MASTER, NW, &ps), -ENOENT);
+	if (split) {
+		struct tt_rt_lcore_stats hs;
+		struct tt_master_counters mc;
+
+		assert_int_equal(tt_rt_hb_lcore_stats(rt, &hs), 0);
+		assert_int_equal(hs.lcore_id, HB_LCORE);
+		assert_int_equal(tt_rt_hb_lcore(rt), HB_LCORE);
+		assert_true(hs.passes > 0 && hs.sleeps > 0);
+		assert_true(hs.hb_rx > 0);
+		assert_true(hs.hb_tx > 0);
+		assert_int_equal(hs.hb_ring_full, 0);
+		assert_true(hs.deadlines > 0);
+		printf("# HB lane lcore %u: %" PRIu64 " passes, utilisation %.1f %%, %" PRIu64
+		       " heartbeats in (%" PRIu64 " refused), %" PRIu64
+		       " out, HB deadlines %" PRIu64 ", lateness max %.1f us\n",
+		       hs.lcore_id, hs.passes, 100.0 * (double)hs.busy_ns / (double)hs.total_ns,
+		       hs.hb_rx, hs.hb_drop, hs.hb_tx, hs.deadlines,
+		       (double)hs.late_max_ns / 1000.0);
+		snapshot(EP_MASTER, &s);
+		mc = s.master;
+		assert_int_equal(mc.xev_full, 0);
+		assert_true(mc.xev_posted > 0);
+		assert_int_equal(mc.xev_handled, mc.xev_posted);
+		assert_int_equal(mc.step_errors, 0);
+	}
 	tt_rt_lcore_stats(rt, &ls);
 	assert_int_equal(ls.lcore_id, DATA_LCORE);
 	assert_int_equal(ls.state, TT_RT_S_STOPPED);
+	assert_int_equal(ls.layout, split ? TT_RT_LAYOUT_SPLIT : TT_RT_LAYOUT_COMBINED);
 	assert_true(ls.passes > 0 && ls.busy_passes <= ls.passes && ls.busy_ns <= ls.total_ns);
 	assert_true(ls.sleeps > 0);
+	assert_int_equal(ls.hb_ring_full, 0);
 	{
 		uint64_t sum = 0;
 
@@ -572,7 +634,8 @@ static void test_cluster(void **state)
 		assert_int_equal(sum, ls.deadlines);
 		assert_true(ls.deadlines > 0);
 	}
-	printf("# lcore %u: %" PRIu64 " passes, utilisation %.1f %%, longest pass %.1f us, %" PRIu64
+	printf("# data lane lcore %u: %" PRIu64
+	       " passes, utilisation %.1f %%, longest pass %.1f us, %" PRIu64
 	       " deadlines, lateness max %.1f us; histogram (<1us, <2us, <4us, ...):",
 	       ls.lcore_id, ls.passes, 100.0 * (double)ls.busy_ns / (double)ls.total_ns,
 	       (double)ls.pass_max_ns / 1000.0, ls.deadlines, (double)ls.late_max_ns / 1000.0);
@@ -581,11 +644,13 @@ static void test_cluster(void **state)
 	printf("\n");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cluster),
 	};
+
+	split = argc > 1 && strcmp(argv[1], "split") == 0;
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
