@@ -735,15 +735,46 @@ static int wait_live(struct bench *b)
 	return verb(b, tt_ctl_wait_live(b->ctl, LIVE_TIMEOUT_MS, b->q.f));
 }
 
+/* Health and lcore figures at both ends of a measured run. */
+struct measured {
+	struct health h0, h1;
+	struct lcore_mark m0, m1;
+};
+
+/*
+ * The shape every load benchmark shares: the load runs for the plan's
+ * warm-up (plan->ms) before anything is counted, then for duration_ms with
+ * @p rtt and @p windows filled (either may be NULL), marked at both ends;
+ * then the pump is drained and finished. 0 or the first error.
+ */
+static int pump_measure(struct bench *b, struct pump *p, struct pump_plan *plan,
+			struct series *rtt, struct series *windows, struct measured *m)
+{
+	int ret = pump_run(b, p, plan);
+
+	if (ret == 0)
+		ret = health_read(b, &m->h0);
+	lcore_mark(b, &m->m0);
+	plan->ms = b->spec->duration_ms;
+	plan->rtt = rtt;
+	plan->windows = windows;
+	if (ret == 0)
+		ret = pump_run(b, p, plan);
+	if (ret == 0)
+		ret = health_read(b, &m->h1);
+	lcore_mark(b, &m->m1);
+	pump_drain(b, p);
+	pump_fini(p);
+	return ret;
+}
+
 static int run_fp(struct bench *b)
 {
 	struct pump p;
-	struct health h0, h1;
-	struct lcore_mark m0, m1;
+	struct measured m;
 	struct pump_plan plan = {.ms = WARMUP_MS, .target = b->spec->inflight};
 	double intervals;
 	uint64_t fp;
-	int ret;
 
 	if (check_size(b) < 0)
 		return TT_EXIT_USAGE;
@@ -760,19 +791,7 @@ static int run_fp(struct bench *b)
 		us(b->cfg->policy.t1_ns), b->cfg->chan.probe_timeout_us, b->spec->inflight,
 		b->spec->size, b->spec->duration_ms / 1e3);
 	/* The load starts before the count: the first windows fill the pipes. */
-	ret = pump_run(b, &p, &plan);
-	if (ret == 0)
-		ret = health_read(b, &h0);
-	lcore_mark(b, &m0);
-	plan.ms = b->spec->duration_ms;
-	if (ret == 0)
-		ret = pump_run(b, &p, &plan);
-	if (ret == 0)
-		ret = health_read(b, &h1);
-	lcore_mark(b, &m1);
-	pump_drain(b, &p);
-	pump_fini(&p);
-	if (ret < 0)
+	if (pump_measure(b, &p, &plan, NULL, NULL, &m) < 0)
 		return TT_EXIT_RUNTIME;
 	/*
 	 * A false positive: a worker lost with no fault injected, i.e. a fence
@@ -780,17 +799,17 @@ static int run_fp(struct bench *b)
 	 * out or was silenced by a channel that went down under load). Counted
 	 * per worker session and heartbeat interval.
 	 */
-	fp = h1.fences - h0.fences;
+	fp = m.h1.fences - m.h0.fences;
 	intervals = (double)b->cfg->n_workers * (double)plan.elapsed_ns /
 		    (double)tt_us_to_ns(b->cfg->hb.interval_us);
 	print_value(b->out, "fp.interval", "us", b->cfg->hb.interval_us);
 	print_value(b->out, "fp.session_intervals", "n", intervals);
 	print_value(b->out, "fp.false_positives", "n", (double)fp);
 	print_value(b->out, "fp.per_1e6", "n", intervals > 0 ? (double)fp * 1e6 / intervals : 0);
-	print_health(b, "fp", &h0, &h1);
+	print_health(b, "fp", &m.h0, &m.h1);
 	print_value(b->out, "fp.tasks_per_s", "1/s",
 		    (double)plan.done * 1e9 / (double)plan.elapsed_ns);
-	print_lcore(b, "fp", &m0, &m1);
+	print_lcore(b, "fp", &m.m0, &m.m1);
 	print_pump_totals(b, "fp", &p);
 	return TT_EXIT_OK;
 }
@@ -801,10 +820,9 @@ static int run_tput(struct bench *b)
 {
 	struct series windows = {0};
 	struct series rtt = {0};
-	struct lcore_mark m0, m1;
+	struct measured m;
 	struct pump p;
 	struct pump_plan plan = {.ms = WARMUP_MS, .target = b->spec->inflight};
-	struct health h0, h1;
 	uint32_t size = b->spec->size;
 	uint32_t seg_a, seg_r;
 	uint64_t wire_a, wire_r;
@@ -830,20 +848,7 @@ static int run_tput(struct bench *b)
 		" bytes), %" PRIu32 " in flight, %.1f s\n",
 		b->cfg->n_workers, b->cfg->chan.count, size, seg_a, seg_r, seg, b->spec->inflight,
 		b->spec->duration_ms / 1e3);
-	ret = pump_run(b, &p, &plan);
-	if (ret == 0)
-		ret = health_read(b, &h0);
-	lcore_mark(b, &m0);
-	plan.ms = b->spec->duration_ms;
-	plan.rtt = &rtt;
-	plan.windows = &windows;
-	if (ret == 0)
-		ret = pump_run(b, &p, &plan);
-	if (ret == 0)
-		ret = health_read(b, &h1);
-	lcore_mark(b, &m1);
-	pump_drain(b, &p);
-	pump_fini(&p);
+	ret = pump_measure(b, &p, &plan, &rtt, &windows, &m);
 	if (ret < 0) {
 		series_free(&windows);
 		series_free(&rtt);
@@ -859,13 +864,13 @@ static int run_tput(struct bench *b)
 		    tasks_s * (double)(wire_a + wire_r) * 8 / 1e9);
 	print_value(b->out, "tput.data_frames_per_s", "1/s", tasks_s * (seg_a + seg_r));
 	print_value(b->out, "tput.frames_per_s", "1/s",
-		    (double)(m1.tx_frames - m0.tx_frames) / secs);
+		    (double)(m.m1.tx_frames - m.m0.tx_frames) / secs);
 	/* The frame a testpmd comparison should forward: the ASSIGN's first (full) segment. */
 	print_value(b->out, "tput.frame_bytes", "B",
 		    L2L3L4_HDR_BYTES + TT_DCW_HDR_LEN + (m_a < seg ? m_a : seg));
 	print_dist(b->out, "tput.rtt", "us", &rtt);
-	print_lcore(b, "tput", &m0, &m1);
-	print_health(b, "tput", &h0, &h1);
+	print_lcore(b, "tput", &m.m0, &m.m1);
+	print_health(b, "tput", &m.h0, &m.h1);
 	print_pump_totals(b, "tput", &p);
 	series_free(&windows);
 	series_free(&rtt);
@@ -877,10 +882,9 @@ static int run_tput(struct bench *b)
 static int run_rtt(struct bench *b)
 {
 	struct series rtt = {0};
-	struct lcore_mark m0, m1;
+	struct measured m;
 	struct pump p;
 	struct pump_plan plan = {.ms = WARMUP_MS, .target = 1};
-	struct health h0, h1;
 	double sat = 0;
 	int ret;
 
@@ -914,19 +918,7 @@ static int run_rtt(struct bench *b)
 		b->spec->load_pct > 0 ? "open loop at a share of saturation" : "one task at a time",
 		b->spec->duration_ms / 1e3);
 	plan.ms = WARMUP_MS;
-	ret = pump_run(b, &p, &plan);
-	if (ret == 0)
-		ret = health_read(b, &h0);
-	lcore_mark(b, &m0);
-	plan.ms = b->spec->duration_ms;
-	plan.rtt = &rtt;
-	if (ret == 0)
-		ret = pump_run(b, &p, &plan);
-	if (ret == 0)
-		ret = health_read(b, &h1);
-	lcore_mark(b, &m1);
-	pump_drain(b, &p);
-	pump_fini(&p);
+	ret = pump_measure(b, &p, &plan, &rtt, NULL, &m);
 	if (ret < 0) {
 		series_free(&rtt);
 		return TT_EXIT_RUNTIME;
@@ -938,8 +930,8 @@ static int run_rtt(struct bench *b)
 		    (double)plan.offered * 1e9 / (double)plan.elapsed_ns);
 	print_value(b->out, "rtt.achieved_per_s", "1/s",
 		    (double)plan.done * 1e9 / (double)plan.elapsed_ns);
-	print_lcore(b, "rtt", &m0, &m1);
-	print_health(b, "rtt", &h0, &h1);
+	print_lcore(b, "rtt", &m.m0, &m.m1);
+	print_health(b, "rtt", &m.h0, &m.h1);
 	print_pump_totals(b, "rtt", &p);
 	series_free(&rtt);
 	return TT_EXIT_OK;
