@@ -96,6 +96,12 @@ struct rt_port {
 	_Atomic uint64_t pub_parse[TT_PKT_RX_REJECT_MAX];
 };
 
+/* The last deadline whose lateness was recorded (each is recorded once). */
+struct late_mark {
+	bool armed;
+	tt_ns_t seen;
+};
+
 struct rt_ep {
 	struct tt_rt *rt;
 	uint32_t idx;
@@ -115,18 +121,16 @@ struct rt_ep {
 	uint16_t dc_port_base; /* WORKER */
 	uint16_t ip_id;
 	struct rte_mbuf *pending; /* handed out by tx_buf, not yet back through tx_send */
-	/* SPLIT: the HB lane's side (hb_pending, late_*_hb) and the two rings */
+	/* SPLIT: the HB lane's side (hb_pending, late_hb) and the two rings */
 	struct rte_mbuf *hb_pending;
 	struct rte_ring *hb_rx_ring; /* data lane -> HB lane: received heartbeats */
 	struct rte_ring *hb_tx_ring; /* HB lane -> data lane: heartbeats to send */
-	bool late_armed_hb;
-	tt_ns_t late_seen_hb;
+	struct late_mark late_hb;
 	bool exited;
 	int exit_code;
 	atomic_bool pub_exited;
 	atomic_int pub_exit_code;
-	bool late_armed;
-	tt_ns_t late_seen; /* the last deadline whose lateness was recorded */
+	struct late_mark late;
 };
 
 struct tt_rt {
@@ -589,6 +593,21 @@ static unsigned int late_bucket(tt_ns_t late_ns)
 	return b < TT_RT_LATE_BUCKETS ? b : TT_RT_LATE_BUCKETS - 1;
 }
 
+/* A reached deadline @p d: its lateness into a lane's counters, once per deadline. */
+static void record_late(struct late_mark *mk, uint64_t *lc, uint64_t *hist, tt_ns_t d, tt_ns_t now)
+{
+	tt_ns_t late = now - d;
+
+	if (mk->armed && mk->seen == d)
+		return;
+	mk->armed = true;
+	mk->seen = d;
+	hist[late_bucket(late)]++;
+	lc[RT_LC_DEADLINES]++;
+	if (late > lc[RT_LC_LATE_MAX])
+		lc[RT_LC_LATE_MAX] = late;
+}
+
 /*
  * Run the endpoint's timers. poll() runs every pass (it returns at once when
  * nothing is due); the lateness of each distinct deadline is recorded once,
@@ -606,16 +625,7 @@ static bool ep_poll(struct rt_ep *ep, tt_ns_t now)
 		return false;
 	if (ep_next_deadline(ep, &d) && tt_time_reached(now, d)) {
 		due = true;
-		if (!ep->late_armed || ep->late_seen != d) {
-			tt_ns_t late = now - d;
-
-			ep->late_armed = true;
-			ep->late_seen = d;
-			rt->hist[late_bucket(late)]++;
-			rt->lc[RT_LC_DEADLINES]++;
-			if (late > rt->lc[RT_LC_LATE_MAX])
-				rt->lc[RT_LC_LATE_MAX] = late;
-		}
+		record_late(&ep->late, rt->lc, rt->hist, d, now);
 	}
 	if (ep->role == TT_RT_ROLE_MASTER) {
 		rc = rt->split ? tt_master_poll_dc(ep->master, now)
@@ -1078,16 +1088,7 @@ static bool hb_ep_pass(struct rt_ep *ep, tt_ns_t now)
 	/* Lateness of the HB plane's deadlines, recorded once each. */
 	if (hb_next_deadline(ep, &d) && tt_time_reached(now, d)) {
 		busy = true;
-		if (!ep->late_armed_hb || ep->late_seen_hb != d) {
-			tt_ns_t late = now - d;
-
-			ep->late_armed_hb = true;
-			ep->late_seen_hb = d;
-			l->hist[late_bucket(late)]++;
-			l->lc[RT_LC_DEADLINES]++;
-			if (late > l->lc[RT_LC_LATE_MAX])
-				l->lc[RT_LC_LATE_MAX] = late;
-		}
+		record_late(&ep->late_hb, l->lc, l->hist, d, now);
 	}
 	if (ep->role == TT_RT_ROLE_MASTER)
 		busy |= tt_master_poll_hb(ep->master, now) > 0;
