@@ -33,6 +33,12 @@ class Tap:
     def lacks(self, text, pattern, desc):
         return self.ok(re.search(pattern, text, re.M) is None, desc, text)
 
+    def note(self, text):
+        """Text as TAP diagnostics, whatever the checks say."""
+        for line in text.splitlines():
+            print('# ' + line)
+        sys.stdout.flush()
+
     def done(self):
         print('1..%d' % self.n)
         sys.exit(1 if self.failed else 0)

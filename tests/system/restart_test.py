@@ -30,7 +30,7 @@ import time
 
 import systest as st
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'app'))
+# systest put tests/app on the path: the journal decoder shared with the app test.
 from journal_decode import EPOCH_SHIFT, T_COMMIT, T_START, T_SUBMIT, decode, state  # noqa: E402
 
 KILLS = 3

@@ -32,6 +32,10 @@ import sys
 import tempfile
 import time
 
+# The TAP writer the app tests use (one line per check, diagnostics on failure).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'app'))
+from apptest import Tap  # noqa: E402,F401
+
 SKIP = 77
 
 # Heartbeat and channel timers: generous for a shared, noisy 2-core VM
@@ -122,29 +126,6 @@ max_outstanding = 64
 # scheduler: the worker's "task N started/result sent", the master's
 # reschedules and stale results.
 LOG_ARGS = ['--log-level=user.tether.*:info', '--log-level=user.tether.sched:debug']
-
-
-class Tap:
-    """One TAP-style line per check; the exit status says whether all held."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, desc, diag=None):
-        self.n += 1
-        print(('ok %d - %s' if cond else 'not ok %d - %s') % (self.n, desc))
-        if not cond:
-            self.failed += 1
-            for line in (diag or '').splitlines()[-40:]:
-                print('# ' + line)
-        sys.stdout.flush()
-        return cond
-
-    def note(self, text):
-        for line in text.splitlines():
-            print('# ' + line)
-        sys.stdout.flush()
 
 
 def skip(msg):
