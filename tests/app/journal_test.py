@@ -29,8 +29,7 @@ import tempfile
 import time
 
 from apptest import Tap
-from journal_decode import (EPOCH_SHIFT, T_COMMIT, T_START, T_SUBMIT, decode, offsets, record,
-                            state)
+from journal_decode import T_COMMIT, check_history, decode, offsets, record, state
 
 exe, root = sys.argv[1], sys.argv[2]
 tap = Tap()
@@ -177,35 +176,9 @@ with tempfile.TemporaryDirectory(prefix='tether-journal-') as tmp:
     data = open(path, 'rb').read()
     recs, valid = decode(data)
     tap.ok(valid == len(data) and len(recs) > 0, 'final journal: %d whole records' % len(recs))
-    gens = [r[2] for r in recs if r[0] == T_START]
-    tap.ok(gens == list(range(1, KILLS + 2)),
-           'one MASTER_START per start, generations 1..%d' % (KILLS + 1), str(gens))
-    tasks = state(recs)
+    tasks, _ = check_history(tap, recs, KILLS)
     submitted = [t for t, v in tasks.items() if v[0] > 0]
-    tap.ok(len(submitted) > 0, '%d tasks submitted over %d kills' % (len(submitted), KILLS))
-    tap.ok(all(v[0] == 1 for v in tasks.values()), 'no task submitted twice, no orphan end',
-           str([(t, v) for t, v in tasks.items() if v[0] != 1][:20]))
-    twice = [t for t, v in tasks.items() if v[1] > 1]
-    tap.ok(not twice, 'no task committed twice across the restarts', str(twice[:20]))
-    lost = [t for t, v in tasks.items() if v[1] + v[2] == 0]
-    tap.ok(not lost, 'none lost: every task submitted was committed (%d)' % len(submitted),
-           str(lost[:20]))
     tap.ok(rescheduled > 0, '%d pending tasks were rescheduled by the restarts' % rescheduled)
-    gen, bad_epoch, ids_back, max_id, prev_max = 0, [], [], 0, 0
-    for r in recs:
-        if r[0] == T_START:
-            gen = r[2]
-            prev_max = max_id
-        elif r[0] == T_SUBMIT:
-            if r[2] <= prev_max:
-                ids_back.append(r[2])
-            max_id = max(max_id, r[2])
-        elif r[0] == T_COMMIT and r[3] >> EPOCH_SHIFT != gen:
-            bad_epoch.append((r[2], r[3], gen))
-    tap.ok(not bad_epoch, 'every commit carries an epoch of the generation that made it',
-           str(bad_epoch[:20]))
-    tap.ok(not ids_back, 'new task ids are above every id of earlier generations',
-           str(ids_back[:20]))
     print('# replay times (ms): %s' % ' '.join('%.2f' % v for v in replay_ms))
     print('# RESULT journal kills=%d records=%d bytes=%d tasks=%d rescheduled=%d '
           'replay_ms_max=%.2f' % (KILLS, len(recs), len(data), len(submitted), rescheduled,

@@ -31,7 +31,7 @@ import time
 import systest as st
 
 # systest put tests/app on the path: the journal decoder shared with the app test.
-from journal_decode import EPOCH_SHIFT, T_COMMIT, T_START, T_SUBMIT, decode, state  # noqa: E402
+from journal_decode import check_history, decode, state  # noqa: E402
 
 KILLS = 3
 POLICIES = ('always', 'batch', 'never')
@@ -174,33 +174,7 @@ class Restart:
         recs, valid = decode(data)
         t.ok(valid == len(data) and recs, 'journal: %d whole records, %d bytes'
              % (len(recs), len(data)))
-        gens = [r[2] for r in recs if r[0] == T_START]
-        t.ok(gens == list(range(1, KILLS + 2)), 'one MASTER_START per master start, '
-             'generations 1..%d' % (KILLS + 1), str(gens))
-        tasks = state(recs)
-        t.ok(len(tasks) > 0, '%d tasks submitted over %d kills' % (len(tasks), KILLS))
-        t.ok(all(v[0] == 1 for v in tasks.values()), 'every task submitted once, no orphan end')
-        twice = [k for k, v in tasks.items() if v[1] > 1]
-        t.ok(not twice, 'no task committed twice across the restarts', str(twice[:20]))
-        lost = [k for k, v in tasks.items() if v[1] + v[2] == 0]
-        t.ok(not lost, 'none lost: every task committed (%d)' % len(tasks), str(lost[:20]))
-        gen, bad = 0, []
-        late = 0
-        sub_gen = {}
-        for r in recs:
-            if r[0] == T_START:
-                gen = r[2]
-            elif r[0] == T_COMMIT:
-                if r[3] >> EPOCH_SHIFT != gen:
-                    bad.append((r[2], r[3], gen))
-                if sub_gen.get(r[2], gen) != gen:
-                    late += 1
-            elif r[0] == T_SUBMIT:
-                sub_gen[r[2]] = gen
-        t.ok(not bad, 'every commit under an epoch of the generation that made it',
-             str(bad[:20]))
-        t.ok(late > 0, '%d tasks pending at a kill were committed by a later master'
-             % late)
+        tasks, late = check_history(t, recs, KILLS)
         st.report('restart', [('kills', KILLS), ('records', len(recs)), ('bytes', len(data)),
                               ('tasks', len(tasks)), ('committed_late', late),
                               ('replay_ms_max', '%.2f' % max(self.replay_ms or [0]))])
