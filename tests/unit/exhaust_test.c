@@ -320,7 +320,7 @@ static void assert_exactly_once(void)
 	assert_int_equal(tt_worker_counters(N.w)->step_errors, 0);
 }
 
-/* If the master declared the worker dead: the fence first, every reschedule after it. */
+/* The master declared the worker dead, the worker fenced first, every reschedule after it. */
 static void assert_fence_first(void)
 {
 	struct tt_fence_tl *mt = tt_master_timeline(N.m), *wt = tt_worker_timeline(N.w);
@@ -330,8 +330,7 @@ static void assert_fence_first(void)
 
 	assert_int_equal(tt_fence_tl_dropped(mt), 0);
 	assert_int_equal(tt_fence_tl_dropped(wt), 0);
-	if (d < 0)
-		return;
+	assert_true(d >= 0);
 	assert_true(f >= 0);
 	fence_ns = tt_fence_tl_at(wt, (uint32_t)f)->time_ns;
 	assert_true(tt_time_before(fence_ns, tt_fence_tl_at(mt, (uint32_t)d)->time_ns));
@@ -401,6 +400,9 @@ static void test_worker_no_buf_long(void **state)
 	N.nic[NODE_WORKER].no_buf = false;
 	assert_true(wc->tx.no_buf > 0);
 	assert_int_equal(wc->tx.no_buf, N.nic[NODE_WORKER].no_buf_calls);
+	/* No heartbeat left the worker for longer than T1. */
+	assert_true(wc->fences >= 1);
+	assert_true(mc->workers_dead >= 1);
 	assert_exactly_once();
 	assert_fence_first();
 	printf("# worker pool empty 40 ms: worker tx.no_buf=%" PRIu64 ", fences=%" PRIu64
