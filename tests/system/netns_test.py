@@ -146,6 +146,15 @@ class Case:
                                    check=False)
                 if p.returncode != 0:
                     st.skip('no clsact qdisc: %s' % p.stderr.strip())
+            # Whether this kernel has cls_bpf at all, with a one-instruction classic BPF
+            # program (accept): a missing feature skips here, before the run, so that a
+            # failure to attach our own filter later is a failure, not a skip.
+            p = self.run.in_ns(self.wns, ['tc', 'filter', 'add', 'dev', 'pm', 'ingress', 'bpf',
+                                          'bytecode', '1,6 0 0 4294967295'], check=False)
+            if p.returncode != 0:
+                st.skip('cannot attach a BPF classifier (cls_bpf): %s' % p.stderr.strip())
+            self.run.in_ns(self.wns, ['tc', 'filter', 'del', 'dev', 'pm', 'ingress'],
+                           check=False)
         self.mcfg, self.wcfg = self.run.configs()
 
     def build_bpf(self, port, ppm):
@@ -186,8 +195,6 @@ class Case:
                     self.bpf_obj, 'sec', 'tc'] if on else \
                 ['tc', 'filter', 'del', 'dev', port, 'ingress']
             p = self.run.in_ns(self.wns, args, check=False)
-            if on and p.returncode != 0:
-                st.skip('cannot attach a BPF classifier (cls_bpf): %s' % p.stderr.strip())
             self.t.ok(p.returncode == 0, 'tc filter %s on bridge port %s'
                       % ('attached' if on else 'removed', port), p.stderr)
 
@@ -446,8 +453,6 @@ class Case:
                     and e.t >= tc - 0.005]
             t.ok(not woke, 'worker: no task started and no result sent after waking '
                  '(its timer checked first)', st.fmt_events(woke[:10]))
-            t.ok(s is not None and s['stale'] >= len(woke),
-                 'any result after waking rejected as stale')
         if case in SHIM:
             self.check_shim(m_evs, w_runs)
         # Recovery once the fault cleared.
@@ -473,6 +478,11 @@ class Case:
             outcome = 'ridden-out'
         if case == 'loss30':
             t.note('30 %% loss for %.0f s: %s' % (FAULT_S, outcome))
+            # Either outcome is fine, but the loss must have happened: a filter that
+            # dropped nothing would pass as "ridden out".
+            t.ok(self.rejoined or (self.retx or 0) > 0,
+                 'the loss was felt: %s retransmissions during the fault, or a fence'
+                 % self.retx)
         t.ok(t_commit is not None and n_after > 0,
              'tasks committed after recovery (%d), the first %s ms after the fault cleared'
              % (n_after, st.fmt_ms(st.ms(self.t_clear, t_commit))))
