@@ -11,6 +11,7 @@ Exit status 0 (pass), 1 (fail), 77 (skip: no gnuplot).
 """
 
 import csv
+import math
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,15 @@ from pathlib import Path
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PLOTS = {"cut": ["cut.png"], "fp": ["fp.png"], "tput": ["tput.png"], "rtt": ["rtt.png"],
          "scale": ["scale.png"]}
+
+
+def measured(cell):
+    """A cell holding a real measurement: a finite number above 0."""
+    try:
+        v = float(cell)
+    except ValueError:
+        return False
+    return math.isfinite(v) and v > 0
 
 
 def fail(msg):
@@ -70,8 +80,14 @@ def main():
             figs = [h for h in head if "[" in h and rec[h] != ""]
             if not figs:
                 fail(f"point {rec['group']}#{rec['point']} has no figure")
+            if not any(measured(rec[h]) for h in figs):
+                fail(f"point {rec['group']}#{rec['point']}: no figure is a finite number > 0")
         for kind in kinds:
-            for name in PLOTS[kind]:
+            names = list(PLOTS[kind])
+            # The ratio plot exists when testpmd ran beside tether (ratio.* columns).
+            if kind == "tput" and any(h.startswith("ratio.") for h in head):
+                names.append("tput_ratio.png")
+            for name in names:
                 p = out / name
                 if not p.is_file():
                     fail(f"no plot {name}")

@@ -75,6 +75,18 @@ for name in ('silence', 'fence', 'reschedule'):
 if len(lat) == 3:
     t.ok(0 < lat['silence'] < lat['fence'] < lat['reschedule'],
          'silence < fence < reschedule (%s)' % lat)
+# Timers never fire early. Once the worker's channel went down (its silence),
+# neither side sends an alive heartbeat, and the last one left at most one
+# interval I = 10 ms before: the worker cannot fence before T2 - I = 40 ms
+# after it, nor the master declare it dead before T1 - I = 90 ms after it.
+m = re.search(r'cut->silence\s+\d+\.\d us at the master, (\d+\.\d) us at the worker', out)
+if t.ok(m is not None and len(lat) == 3, 'cut->silence at the worker measured', out):
+    w_sil = float(m.group(1))
+    t.ok(lat['fence'] - w_sil >= 40000.0,
+         'the fence came T2 - I or more after the silence (%.1f us)' % (lat['fence'] - w_sil))
+    t.ok(lat['reschedule'] - w_sil >= 90000.0,
+         'the reschedule came T1 - I or more after the silence (%.1f us)'
+         % (lat['reschedule'] - w_sil))
 t.has(out, r'^result: every invariant held', 'result line')
 t.lacks(out, r'BROKEN', 'no broken invariant')
 t.done()

@@ -10,6 +10,11 @@ set -u
 src=$1 build=$2 engine_probe=$3 dpdk_probe=$4
 fail=0
 
+# grep finds nothing in a directory that is not there: make sure it is.
+if [ ! -f "$src/engine/meson.build" ]; then
+	echo "FAIL: no engine/ under $src"
+	exit 1
+fi
 hits=$(grep -rnE '#[[:space:]]*include[[:space:]]*[<"](rte_|dpdk/)' "$src/engine" || true)
 if [ -n "$hits" ]; then
 	echo "FAIL: engine/ includes DPDK headers:"
