@@ -130,6 +130,7 @@ struct tt_master {
 	tt_ns_t now;	    /* DC plane */
 	tt_ns_t now_hb;	    /* HB plane */
 	bool dispatch_needed;
+	uint32_t q_busy;		  /* DC plane: peers whose send queue holds something */
 	bool split;			  /* cfg.split_planes */
 	struct tt_master_counters cnt;	  /* HB plane and the DC plane's own fields */
 	struct tt_master_counters cnt_dc; /* split: the DC plane's share of shared fields */
@@ -266,6 +267,8 @@ static void reset_chans(struct peer *p, tt_ns_t now)
 static void sendq_clear(struct peer *p)
 {
 	p->m->cnt.send_dropped_down += p->q.n;
+	if (p->q.n > 0)
+		p->m->q_busy--;
 	p->q.head = 0;
 	p->q.n = 0;
 	p->q.gen++;
@@ -307,8 +310,17 @@ static void sendq_flush(struct peer *p, tt_ns_t now)
 		if (rc < 0)
 			m->cnt.send_dropped_down++;
 		p->q.head = (p->q.head + 1) % p->q.cap;
-		p->q.n--;
+		if (--p->q.n == 0)
+			m->q_busy--;
 	}
+}
+
+/* Flush the send queues that hold something, in peer order; no scan while none does. */
+static void flush_sendqs(struct tt_master *m, tt_ns_t now)
+{
+	for (uint32_t i = 0; i < m->cfg.n_workers && m->q_busy > 0; i++)
+		if (m->peers[i].q.n > 0)
+			sendq_flush(&m->peers[i], now);
 }
 
 /* Hand the scheduler's actions to their workers' queues and flush them. */
@@ -323,13 +335,12 @@ static void route_actions(struct tt_master *m, tt_ns_t now)
 		}
 		p->q.e[(p->q.head + p->q.n) % p->q.cap] =
 			(struct qent){.a = m->sout.act[i], .epoch = p->epoch};
-		p->q.n++;
+		if (p->q.n++ == 0)
+			m->q_busy++;
 		m->cnt.send_queued++;
 	}
 	m->sout.n = 0;
-	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
-		if (m->peers[i].q.n > 0)
-			sendq_flush(&m->peers[i], now);
+	flush_sendqs(m, now);
 }
 
 static void dispatch(struct tt_master *m, tt_ns_t now)
@@ -1037,9 +1048,7 @@ int tt_master_poll_dc(struct tt_master *m, tt_ns_t now)
 		m->now = now;
 	n = drain_evq_dc(m, now);
 	n += (int)tt_tw_advance(m->ep.tw_dc, now);
-	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
-		if (m->peers[i].q.n > 0)
-			sendq_flush(&m->peers[i], now);
+	flush_sendqs(m, now);
 	dispatch(m, now);
 	return n;
 }
@@ -1061,9 +1070,7 @@ int tt_master_poll(struct tt_master *m, tt_ns_t now)
 	/* Modelled split layout: the channel-downs posted since the last pass. */
 	n = drain_evq(m, now);
 	n += (int)tt_tw_advance(m->ep.tw, now);
-	for (uint32_t i = 0; i < m->cfg.n_workers; i++)
-		if (m->peers[i].q.n > 0)
-			sendq_flush(&m->peers[i], now);
+	flush_sendqs(m, now);
 	dispatch(m, now);
 	return n;
 }
