@@ -8,6 +8,7 @@
 #include <rte_log.h>
 
 #include "flow.h"
+#include "tt_names.h"
 
 RTE_LOG_REGISTER(tt_flow_logtype, user.tether.flow, NOTICE);
 
@@ -22,7 +23,7 @@ static const char *const mode_names[] = {
 
 const char *tt_flow_mode_name(enum tt_flow_mode mode)
 {
-	return (unsigned int)mode < TT_FLOW_MODE_MAX ? mode_names[mode] : "?";
+	return TT_NAME_AT(mode_names, mode, "?");
 }
 
 static void set_software(struct tt_flow_steer *st, const char *step,

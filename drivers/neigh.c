@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "neigh.h"
+#include "tt_names.h"
 
 struct neigh_entry {
 	uint32_t ip;
@@ -48,12 +49,12 @@ static const char *const ctr_names[] = {
 
 const char *tt_neigh_state_name(unsigned int state)
 {
-	return state < TT_NEIGH_S_MAX ? state_names[state] : "?";
+	return TT_NAME_AT(state_names, state, "?");
 }
 
 const char *tt_neigh_ctr_name(unsigned int ctr)
 {
-	return ctr < TT_NEIGH_C_MAX ? ctr_names[ctr] : "?";
+	return TT_NAME_AT(ctr_names, ctr, "?");
 }
 
 /* Fibonacci hashing of the address: consecutive addresses spread well. */

@@ -19,6 +19,7 @@
 #include "chan_table.h"
 #include "link.h"
 #include "runtime.h"
+#include "tt_names.h"
 
 RTE_LOG_REGISTER(tt_rt_logtype, user.tether.rt, NOTICE);
 
@@ -174,32 +175,32 @@ static const char *const cmd_names[] = {TT_RT_CMDS(TT_X)};
 
 const char *tt_rt_role_name(unsigned int role)
 {
-	return role < TT_RT_ROLE_MAX ? role_names[role] : "?";
+	return TT_NAME_AT(role_names, role, "?");
 }
 
 const char *tt_rt_layout_name(unsigned int layout)
 {
-	return layout < TT_RT_LAYOUT_MAX ? layout_names[layout] : "?";
+	return TT_NAME_AT(layout_names, layout, "?");
 }
 
 const char *tt_rt_poll_mode_name(unsigned int mode)
 {
-	return mode < TT_RT_POLL_MAX ? poll_names[mode] : "?";
+	return TT_NAME_AT(poll_names, mode, "?");
 }
 
 const char *tt_rt_state_name(unsigned int state)
 {
-	return state < TT_RT_S_MAX ? state_names[state] : "?";
+	return TT_NAME_AT(state_names, state, "?");
 }
 
 const char *tt_rt_port_ctr_name(unsigned int ctr)
 {
-	return ctr < TT_RT_PC_MAX ? port_ctr_names[ctr] : "?";
+	return TT_NAME_AT(port_ctr_names, ctr, "?");
 }
 
 const char *tt_rt_cmd_name(unsigned int type)
 {
-	return type < TT_RT_CMD_MAX ? cmd_names[type] : "?";
+	return TT_NAME_AT(cmd_names, type, "?");
 }
 
 /* ---- TX ---------------------------------------------------------------- */

@@ -6,6 +6,8 @@
 #include <rte_malloc.h>
 
 #include "shim.h"
+#include "tt_names.h"
+#include "tt_rand.h"
 
 /*
  * Per-flow state. The fault parameters are written by the control thread
@@ -46,7 +48,7 @@ static const char *const ctr_names[] = {
 
 const char *tt_shim_ctr_name(enum tt_shim_ctr ctr)
 {
-	return (unsigned int)ctr < TT_SHIM_CTR_MAX ? ctr_names[ctr] : "?";
+	return TT_NAME_AT(ctr_names, ctr, "?");
 }
 
 static void ctr_inc(struct tt_shim_flow *f, enum tt_shim_ctr c)
@@ -56,22 +58,12 @@ static void ctr_inc(struct tt_shim_flow *f, enum tt_shim_ctr c)
 	atomic_store_explicit(&f->ctr[c], v + 1, memory_order_relaxed);
 }
 
-/* splitmix64: one add and three xor-shift-multiplies, good enough for faults. */
-static uint64_t rng_next(struct tt_shim *s)
-{
-	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* No draw when the probability is 0, so unrelated stages keep their sequence. */
 static bool chance(struct tt_shim *s, uint64_t thr)
 {
 	if (thr == 0)
 		return false;
-	return (rng_next(s) >> 32) < thr;
+	return (tt_rand_next(&s->rng) >> 32) < thr;
 }
 
 /* Uniform in [0, range) by multiply-high: no division on the packet path. */
@@ -79,7 +71,7 @@ static uint64_t rand_below(struct tt_shim *s, uint64_t range)
 {
 	__extension__ typedef unsigned __int128 u128;
 
-	return (uint64_t)(((u128)rng_next(s) * range) >> 64);
+	return (uint64_t)(((u128)tt_rand_next(&s->rng) * range) >> 64);
 }
 
 static uint64_t ppm_to_thr(uint32_t ppm)

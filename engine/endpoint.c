@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dc_wire.h"
+#include "tt_names.h"
 
 #define TW_SHIFT_MAX  20 /* ~1 ms ticks at most: timers never fire early anyway */
 #define DC_TTL	      64
@@ -96,7 +97,7 @@ static const char *const xev_names[] = {
 
 const char *tt_ep_xev_name(unsigned int xev)
 {
-	return xev < TT_EP_XEV_COUNT ? xev_names[xev] : "?";
+	return TT_NAME_AT(xev_names, xev, "?");
 }
 
 int tt_ep_xpost(struct tt_evq *q, enum tt_ep_xev xev, uint32_t worker, uint32_t epoch, uint8_t chan,
