@@ -203,6 +203,18 @@ const char *tt_rt_cmd_name(unsigned int type)
 	return TT_NAME_AT(cmd_names, type, "?");
 }
 
+/* The engine's view of a received datagram's addressing. */
+static struct tt_udp_meta meta_of(const struct tt_pkt_view *v)
+{
+	return (struct tt_udp_meta){
+		.src_ip = v->ip_src,
+		.dst_ip = v->ip_dst,
+		.src_port = v->src_port,
+		.dst_port = v->dst_port,
+		.ttl = v->ttl,
+	};
+}
+
 /* ---- TX ---------------------------------------------------------------- */
 
 static uint16_t txq_flush(struct rt_port *p)
@@ -532,11 +544,7 @@ static bool rx_one(struct rt_ep *ep, struct rt_port *p, uint16_t pidx, struct rt
 			return false;
 		}
 	}
-	meta.src_ip = v.ip_src;
-	meta.dst_ip = v.ip_dst;
-	meta.src_port = v.src_port;
-	meta.dst_port = v.dst_port;
-	meta.ttl = v.ttl;
+	meta = meta_of(&v);
 	if (ep->role == TT_RT_ROLE_MASTER) {
 		rc = ep->rt->split
 			     ? tt_master_rx_dc(ep->master, &meta, v.payload, v.payload_len, now)
@@ -1028,11 +1036,7 @@ static void hb_rx_frame(struct rt_ep *ep, struct rte_mbuf *m, tt_ns_t now)
 		l->lc[RT_LC_HB_DROP]++;
 		return;
 	}
-	meta.src_ip = v.ip_src;
-	meta.dst_ip = v.ip_dst;
-	meta.src_port = v.src_port;
-	meta.dst_port = v.dst_port;
-	meta.ttl = v.ttl;
+	meta = meta_of(&v);
 	l->lc[RT_LC_HB_RX]++;
 	if (ep->role == TT_RT_ROLE_MASTER)
 		rc = tt_master_rx_hb(ep->master, &meta, v.payload, v.payload_len, now);
