@@ -781,7 +781,8 @@ static int rx_hb(struct tt_master *m, const struct tt_udp_meta *meta, const uint
 		if (i < m->cfg.n_workers)
 			p = &m->peers[i];
 	} else {
-		for (uint32_t i = 0; i < m->cfg.n_workers; i++)
+		/* Addresses are unique (check_config()): the first match is the peer. */
+		for (uint32_t i = 0; i < m->cfg.n_workers && p == NULL; i++)
 			if (m->peers[i].pc.ip == meta->src_ip)
 				p = &m->peers[i];
 	}
