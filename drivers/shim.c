@@ -341,14 +341,18 @@ unsigned int tt_shim_tx_slow(struct tt_shim *s, uint16_t flow, struct rte_mbuf *
 static uint16_t release_held(struct tt_shim *s, tt_ns_t now, struct rte_mbuf **out, uint16_t cap)
 {
 	unsigned int k = 0;
+	uint32_t unseen = s->nheld; /* the scan ends at the last flow holding a packet */
 	uint16_t flow;
 
-	for (flow = 0; flow < s->nb_flows && s->nheld > 0; flow++) {
+	for (flow = 0; flow < s->nb_flows && unseen > 0; flow++) {
 		struct tt_shim_flow *f = &s->flows[flow];
 		struct rte_mbuf *m = f->held;
 		bool delayed;
 
-		if (m == NULL || !tt_time_reached(now, f->held_until))
+		if (m == NULL)
+			continue;
+		unseen--;
+		if (!tt_time_reached(now, f->held_until))
 			continue;
 		delayed = atomic_load_explicit(&f->delay_ns, memory_order_relaxed) != 0 ||
 			  atomic_load_explicit(&f->jitter_ns, memory_order_relaxed) != 0;
@@ -383,17 +387,19 @@ bool tt_shim_next_deadline(const struct tt_shim *s, tt_ns_t *deadline)
 {
 	bool any = false;
 	tt_ns_t d = 0;
+	uint32_t unseen = s->nheld;
 	uint16_t flow;
 
 	if (s->heap_len > 0) {
 		d = s->heap[0].release;
 		any = true;
 	}
-	for (flow = 0; flow < s->nb_flows && s->nheld > 0; flow++) {
+	for (flow = 0; flow < s->nb_flows && unseen > 0; flow++) {
 		const struct tt_shim_flow *f = &s->flows[flow];
 
 		if (f->held == NULL)
 			continue;
+		unseen--;
 		d = any ? tt_time_min(d, f->held_until) : f->held_until;
 		any = true;
 	}
