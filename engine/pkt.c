@@ -74,20 +74,32 @@ static uint32_t fold16(uint64_t sum)
 
 /*
  * RFC 1071 §4.1: one's complement sum of 16-bit big-endian words, an odd
- * last byte padded with zero. A 64-bit accumulator cannot overflow for any
- * buffer a frame can hold, so folding happens once at the end.
+ * last byte padded with zero. §2(B): the sum does not depend on byte order,
+ * so the data is added as native 32-bit words (two 16-bit words each, since
+ * 2^16 = 1 mod 2^16 - 1), folded once, and the folded 16 bits are read back
+ * big-endian. A 64-bit accumulator cannot overflow for any buffer a frame
+ * can hold.
  */
 uint32_t tt_pkt_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc = sum;
+	uint64_t acc = 0;
+	uint8_t tail[4] = {0};
+	uint32_t w;
+	uint16_t h;
 	size_t i;
 
-	for (i = 0; i + 1 < len; i += 2)
-		acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		acc += (uint32_t)p[len - 1] << 8;
-	return fold16(acc);
+	for (i = 0; i + 4 <= len; i += 4) {
+		memcpy(&w, p + i, sizeof(w));
+		acc += w;
+	}
+	/* 0-3 bytes left, zero-padded: as one more word in the same byte order. */
+	memcpy(tail, p + i, len - i);
+	memcpy(&w, tail, sizeof(w));
+	acc += w;
+	h = (uint16_t)fold16(acc);
+	memcpy(tail, &h, sizeof(h));
+	return fold16((uint64_t)sum + (uint32_t)(tail[0] << 8 | tail[1]));
 }
 
 uint16_t tt_pkt_csum_finish(uint32_t sum)
